@@ -1,0 +1,274 @@
+#include "integration_result.h"
+
+#include <json/json.h>
+
+#include <cctype>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace wsgw {
+namespace {
+
+using Kind = InvokeOutcome::Kind;
+
+constexpr size_t kExcerptChars = 100;
+
+std::string Excerpt(std::string_view text) {
+  if (text.size() <= kExcerptChars) return std::string(text);
+  return std::string(text.substr(0, kExcerptChars)) + "...";
+}
+
+bool IsBlank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<Json::Value> ParseJson(const std::string& text) {
+  Json::CharReaderBuilder builder;
+  builder["collectComments"] = false;
+  builder["failIfExtra"] = true;
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  Json::Value value;
+  std::string errors;
+  if (!reader->parse(text.data(), text.data() + text.size(), &value, &errors)) return std::nullopt;
+  return value;
+}
+
+std::string CompactJson(const Json::Value& value) {
+  Json::StreamWriterBuilder writer;
+  writer["indentation"] = "";
+  writer["emitUTF8"] = true;
+  return Json::writeString(writer, value);
+}
+
+// JSON text with the whitespace between tokens removed; strings are copied untouched.
+std::string Minify(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : json) {
+    if (in_string) {
+      out.push_back(c);
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out.push_back(c);
+    } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The compact text of `value` as the function wrote it, cut from `document`: re-serialising
+// through jsoncpp would sort object keys and print 0.1 as 0.10000000000000001.
+std::string OriginalCompactText(const Json::Value& value, const std::string& document) {
+  ptrdiff_t start = value.getOffsetStart();
+  ptrdiff_t limit = value.getOffsetLimit();
+  if (start < 0 || limit <= start || static_cast<size_t>(limit) > document.size()) {
+    return CompactJson(value);
+  }
+  return Minify(std::string_view(document).substr(start, limit - start));
+}
+
+int Sextet(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+// Standard alphabet, padding optional. Strict on purpose: lws_b64_decode_string silently skips
+// characters outside the alphabet, which would turn a mistake in the function into garbage bytes.
+std::optional<std::string> DecodeBase64(std::string_view in) {
+  size_t length = in.size();
+  size_t padding = 0;
+  while (length > 0 && padding < 2 && in[length - 1] == '=') {
+    --length;
+    ++padding;
+  }
+  if ((padding > 0 && in.size() % 4 != 0) || length % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(length / 4 * 3 + 2);
+  uint32_t bits = 0;
+  int bit_count = 0;
+  for (size_t i = 0; i < length; ++i) {
+    int sextet = Sextet(in[i]);
+    if (sextet < 0) return std::nullopt;
+    bits = (bits << 6) | static_cast<uint32_t>(sextet);
+    bit_count += 6;
+    if (bit_count >= 8) {
+      bit_count -= 8;
+      out.push_back(static_cast<char>((bits >> bit_count) & 0xFF));
+      bits &= (1u << bit_count) - 1;
+    }
+  }
+  return out;
+}
+
+std::string FailureReason(const InvokeOutcome& outcome) {
+  return std::string(ToString(outcome.kind)) + ": " + outcome.detail;
+}
+
+int ConnectFailureStatus(Kind kind) {
+  switch (kind) {
+    case Kind::kFunctionError:
+      return 502;  // AWS: function errors and malformed results are Bad Gateway
+    case Kind::kTimeout:
+      return 504;  // UNCONFIRMED for WebSocket (REST analogy): AWS-NOTES §2.1
+    case Kind::kUnreachable:
+    case Kind::kBadStatus:
+    case Kind::kOk:
+      break;
+  }
+  return 500;  // the Lambda invoke itself failed (AWS-NOTES §2.1, UNCONFIRMED for WebSocket)
+}
+
+ConnectVerdict Malformed(const std::string& why) {
+  ConnectVerdict verdict;
+  verdict.httpStatus = 502;
+  verdict.reason = "malformed result: " + why;
+  return verdict;
+}
+
+// A header's string value, by case-insensitive name, from "headers" or else the first value in
+// "multiValueHeaders".
+std::optional<std::string> ResultHeader(const Json::Value& result, std::string_view name) {
+  const Json::Value& headers = result["headers"];
+  if (headers.isObject()) {
+    for (const std::string& key : headers.getMemberNames()) {
+      if (EqualsIgnoreCase(key, name) && headers[key].isString()) return headers[key].asString();
+    }
+  }
+  const Json::Value& multi = result["multiValueHeaders"];
+  if (multi.isObject()) {
+    for (const std::string& key : multi.getMemberNames()) {
+      const Json::Value& values = multi[key];
+      if (EqualsIgnoreCase(key, name) && values.isArray() && !values.empty() &&
+          values[0].isString()) {
+        return values[0].asString();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ConnectVerdict InterpretConnectResult(const InvokeOutcome& outcome) {
+  if (outcome.kind != Kind::kOk) {
+    ConnectVerdict verdict;
+    verdict.httpStatus = ConnectFailureStatus(outcome.kind);
+    verdict.reason = FailureReason(outcome);
+    return verdict;
+  }
+  std::optional<Json::Value> result = ParseJson(outcome.body);
+  if (!result) return Malformed("not JSON: " + Excerpt(outcome.body));
+  // AWS's behaviour for a result without statusCode is UNCONFIRMED (AWS-NOTES §2.1); REST APIs
+  // answer 502 "Malformed Lambda proxy response", and so do we.
+  const Json::Value& root = *result;
+  if (root.isNull()) return Malformed("the function returned null");
+  if (!root.isObject()) return Malformed("not a JSON object: " + Excerpt(outcome.body));
+  if (!root.isMember("statusCode")) return Malformed("no statusCode");
+  const Json::Value& code = root["statusCode"];
+  if (!code.isNumeric() || !code.isIntegral()) {
+    return Malformed("statusCode is not an integer: " + Excerpt(CompactJson(code)));
+  }
+  // 1xx is refused too: it cannot be the final answer to a handshake.
+  double status = code.asDouble();
+  if (status < 200 || status > 599) {
+    return Malformed("statusCode " + CompactJson(code) + " is outside 200..599");
+  }
+
+  ConnectVerdict verdict;
+  verdict.httpStatus = static_cast<int>(status);
+  if (verdict.accepted()) {
+    std::optional<std::string> protocol = ResultHeader(root, "Sec-WebSocket-Protocol");
+    if (protocol && !protocol->empty()) verdict.subprotocol = std::move(protocol);
+  } else {
+    verdict.reason = "$connect answered " + std::to_string(verdict.httpStatus);
+  }
+  return verdict;
+}
+
+MessageVerdict InterpretMessageResult(const InvokeOutcome& outcome, bool two_way) {
+  MessageVerdict verdict;
+  if (outcome.kind != Kind::kOk) {
+    verdict.failed = true;
+    verdict.reason = FailureReason(outcome);
+    return verdict;
+  }
+  // A one-way route discards whatever came back, even text that is not JSON.
+  if (!two_way) return verdict;
+  // A handler that returns nothing: some hosts send an empty body rather than "null".
+  if (IsBlank(outcome.body)) return verdict;
+
+  std::optional<Json::Value> result = ParseJson(outcome.body);
+  if (!result) {
+    verdict.failed = true;
+    verdict.reason = "malformed result: not JSON: " + Excerpt(outcome.body);
+    return verdict;
+  }
+  const Json::Value& root = *result;
+  if (root.isNull()) return verdict;
+  if (root.isString()) {
+    // UNCONFIRMED (AWS-NOTES §2.3): AWS's handling of a bare string result is undocumented. We
+    // send the string, as HTTP APIs do when they infer a response from a non-object result.
+    verdict.reply = root.asString();
+    return verdict;
+  }
+  if (!root.isObject()) {
+    // UNCONFIRMED, same inference: a number, boolean or array is sent as its JSON text.
+    verdict.reply = OriginalCompactText(root, outcome.body);
+    return verdict;
+  }
+
+  // statusCode is ignored on message routes (AWS-NOTES §2.3); only "body" reaches the client.
+  const Json::Value& body = root["body"];
+  if (body.isNull()) return verdict;
+  if (!body.isString()) {
+    verdict.reply = OriginalCompactText(body, outcome.body);
+    return verdict;
+  }
+  const Json::Value& base64 = root["isBase64Encoded"];
+  if (base64.isBool() && base64.asBool()) {
+    std::optional<std::string> bytes = DecodeBase64(body.asString());
+    if (!bytes) {
+      verdict.failed = true;
+      verdict.reason = "malformed result: isBase64Encoded is true but body is not base64";
+      return verdict;
+    }
+    verdict.reply = std::move(*bytes);
+    return verdict;
+  }
+  verdict.reply = body.asString();
+  return verdict;
+}
+
+std::string GatewayErrorFrame(const std::string& message, const std::string& connection_id,
+                              const std::string& request_id) {
+  return "{\"message\": \"" + message + "\", \"connectionId\":\"" + connection_id +
+         "\", \"requestId\":\"" + request_id + "\"}";
+}
+
+}  // namespace wsgw

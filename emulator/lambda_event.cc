@@ -1,0 +1,301 @@
+#include "lambda_event.h"
+
+#include <libwebsockets.h>
+#include <sys/random.h>
+
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <ctime>
+#include <initializer_list>
+#include <random>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+namespace wsgw {
+namespace {
+
+// Fills `out` with cryptographically random bytes. getrandom() only fails on very old kernels or
+// seccomp sandboxes; std::random_device (also backed by the OS RNG on glibc) covers those.
+void FillRandom(unsigned char* out, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = getrandom(out + done, len - done, 0);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;
+    }
+  }
+  if (done < len) {
+    std::random_device device;
+    for (; done < len; ++done) out[done] = static_cast<unsigned char>(device());
+  }
+}
+
+// API Gateway's ids are 11 bytes in base64url with the one '=' pad that 11 bytes need.
+std::string NewId() {
+  std::array<unsigned char, 11> bytes;
+  FillRandom(bytes.data(), bytes.size());
+  char out[32];
+  int n = lws_b64_encode_string_url(reinterpret_cast<const char*>(bytes.data()),
+                                    static_cast<int>(bytes.size()), out, sizeof out);
+  if (n != 16) throw std::runtime_error("base64url encoding of an id failed");
+  return std::string(out, static_cast<size_t>(n));
+}
+
+std::string LowerHex(const unsigned char* bytes, size_t len) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (size_t i = 0; i < len; ++i) {
+    out.push_back(kDigits[bytes[i] >> 4]);
+    out.push_back(kDigits[bytes[i] & 0x0f]);
+  }
+  return out;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// X-Ray's format: "Root=1-" + 8 hex digits of the epoch second + "-" + 96 random bits in hex.
+std::string NewTraceId(int64_t now_ms) {
+  char epoch_hex[17];
+  std::snprintf(epoch_hex, sizeof epoch_hex, "%08llx",
+                static_cast<unsigned long long>(FloorDiv(now_ms, 1000)) & 0xffffffffULL);
+  std::array<unsigned char, 12> random;
+  FillRandom(random.data(), random.size());
+  return std::string("Root=1-") + epoch_hex + "-" + LowerHex(random.data(), random.size());
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool IsOneOf(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (std::string_view candidate : names) {
+    if (EqualsIgnoreCase(name, candidate)) return true;
+  }
+  return false;
+}
+
+// Client bytes (header values, decoded query text, frame payloads) may be invalid UTF-8; jsoncpp
+// with emitUTF8 would copy them raw and the function's JSON parser would reject the whole event.
+// Each byte of an invalid sequence becomes U+FFFD, as browsers and Node.js decode it.
+std::string ToValidUtf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+    if (c < 0x80) {
+      len = 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;  // overlong
+      if (c == 0xed) hi = 0x9f;  // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;  // overlong
+      if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+    }
+    bool valid = len > 0 && i + len <= in.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(in[i + k]);
+      valid = k == 1 ? (cc >= lo && cc <= hi) : (cc >= 0x80 && cc <= 0xbf);
+    }
+    if (valid) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte; a '%' not followed by
+// two hex digits is kept literally.
+std::string FormDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out.push_back(' ');
+    } else if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
+               HexValue(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return ToValidUtf8(out);
+}
+
+// Fills `single` (last value wins) and `multi` (every value, in order) from name/value pairs.
+template <typename Pairs>
+void AddPairs(const Pairs& pairs, Json::Value& single, Json::Value& multi) {
+  single = Json::Value(Json::objectValue);
+  multi = Json::Value(Json::objectValue);
+  for (const auto& [name, value] : pairs) {
+    single[name] = value;
+    multi[name].append(value);
+  }
+}
+
+Json::Value Identity(const ConnectionContext& connection) {
+  Json::Value identity(Json::objectValue);
+  identity["sourceIp"] = connection.sourceIp;
+  if (connection.userAgent) identity["userAgent"] = ToValidUtf8(*connection.userAgent);
+  return identity;
+}
+
+// The requestContext fields every event type shares.
+Json::Value CommonRequestContext(const ConnectionContext& connection, const std::string& route_key,
+                                 const char* event_type, const EventIds& ids, int64_t now_ms) {
+  Json::Value context(Json::objectValue);
+  context["routeKey"] = route_key;
+  context["eventType"] = event_type;
+  context["extendedRequestId"] = ids.requestId;
+  context["requestTime"] = FormatRequestTime(now_ms);
+  context["messageDirection"] = "IN";
+  context["stage"] = connection.stage;
+  context["connectedAt"] = Json::Int64{connection.connectedAtMs};
+  context["requestTimeEpoch"] = Json::Int64{now_ms};
+  context["identity"] = Identity(connection);
+  context["requestId"] = ids.requestId;
+  context["domainName"] = connection.domainName;
+  context["connectionId"] = connection.connectionId;
+  context["apiId"] = connection.apiId;
+  return context;
+}
+
+}  // namespace
+
+std::string NewConnectionId() { return NewId(); }
+std::string NewRequestId() { return NewId(); }
+std::string NewMessageId() { return NewId(); }
+
+std::string FormatRequestTime(int64_t epoch_ms) {
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t seconds = static_cast<std::time_t>(FloorDiv(epoch_ms, 1000));
+  std::tm utc{};
+  if (gmtime_r(&seconds, &utc) == nullptr) return "01/Jan/1970:00:00:00 +0000";
+  char out[64];
+  std::snprintf(out, sizeof out, "%02d/%s/%04d:%02d:%02d:%02d +0000", utc.tm_mday,
+                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return out;
+}
+
+Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                              const EventIds& ids, int64_t now_ms) {
+  std::vector<HttpHeader> headers;
+  headers.reserve(request.headers.size() + 4);
+  for (const auto& [name, value] : request.headers) {
+    // API Gateway passes these to an authorizer but strips them from the $connect integration
+    // event (AWS-NOTES §1.1).
+    if (IsOneOf(name, {"Connection", "Upgrade", "Content-Length"})) continue;
+    // AWS appends the client's address to an X-Forwarded-For the client sent; the emulator keeps
+    // it simple and replaces these four with its own values.
+    if (IsOneOf(name,
+                {"X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"})) {
+      continue;
+    }
+    headers.emplace_back(ToValidUtf8(name), ToValidUtf8(value));
+  }
+  headers.emplace_back("X-Amzn-Trace-Id", NewTraceId(now_ms));
+  headers.emplace_back("X-Forwarded-For", connection.sourceIp);
+  headers.emplace_back("X-Forwarded-Port", std::to_string(request.localPort));
+  headers.emplace_back("X-Forwarded-Proto", "http");
+
+  Json::Value event(Json::objectValue);
+  AddPairs(headers, event["headers"], event["multiValueHeaders"]);
+
+  if (request.hasQuery) {
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string_view rest = request.rawQuery;
+    while (true) {
+      const size_t amp = rest.find('&');
+      const std::string_view part = rest.substr(0, amp);
+      if (!part.empty()) {
+        const size_t eq = part.find('=');
+        std::string name = FormDecode(part.substr(0, eq));
+        std::string value = eq == std::string_view::npos ? "" : FormDecode(part.substr(eq + 1));
+        // "?=x" names nothing a handler could look up; dropped like an empty "&&" segment.
+        if (!name.empty()) params.emplace_back(std::move(name), std::move(value));
+      }
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+    if (!params.empty()) {
+      AddPairs(params, event["queryStringParameters"], event["multiValueQueryStringParameters"]);
+    }
+  }
+
+  event["requestContext"] = CommonRequestContext(connection, "$connect", "CONNECT", ids, now_ms);
+  event["isBase64Encoded"] = false;
+  return event;
+}
+
+Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                              const std::string& body, const EventIds& ids, int64_t now_ms) {
+  Json::Value event(Json::objectValue);
+  Json::Value context = CommonRequestContext(connection, route_key, "MESSAGE", ids, now_ms);
+  context["messageId"] = ids.messageId;
+  event["requestContext"] = std::move(context);
+  event["body"] = ToValidUtf8(body);
+  event["isBase64Encoded"] = false;
+  return event;
+}
+
+Json::Value BuildDisconnectEvent(const ConnectionContext& connection, int status_code,
+                                 const std::string& reason, const EventIds& ids, int64_t now_ms) {
+  // The fixed set API Gateway sends on every $disconnect, whatever the client sent at connect.
+  const std::vector<HttpHeader> headers = {
+      {"Host", connection.domainName},
+      {"x-api-key", ""},
+      {"X-Forwarded-For", ""},
+      {"x-restapi", ""},
+  };
+  Json::Value event(Json::objectValue);
+  AddPairs(headers, event["headers"], event["multiValueHeaders"]);
+  Json::Value context = CommonRequestContext(connection, "$disconnect", "DISCONNECT", ids, now_ms);
+  context["disconnectStatusCode"] = status_code;
+  context["disconnectReason"] = ToValidUtf8(reason);
+  event["requestContext"] = std::move(context);
+  event["isBase64Encoded"] = false;
+  return event;
+}
+
+std::string SerializeEvent(const Json::Value& event) {
+  Json::StreamWriterBuilder builder;
+  builder["indentation"] = "";
+  builder["emitUTF8"] = true;
+  return Json::writeString(builder, event);
+}
+
+}  // namespace wsgw

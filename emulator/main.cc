@@ -1,0 +1,266 @@
+// wsgw-emulate: runs AWS API Gateway WebSocket APIs locally (SPEC.md "Command line").
+#include <getopt.h>
+#include <json/json.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gateway.h"
+#include "log.h"
+#include "routes_config.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    R"(Usage:
+  wsgw-emulate --routes routes.json [--routes other.json ...] [--host 127.0.0.1] [--port 3001]
+               [--stage NAME] [--ready-file PATH] [--log-format text|json]
+               [--log-level error|warn|info|debug]
+  wsgw-emulate --check routes.json [more.json ...]
+  wsgw-emulate --help | --version
+
+Runs AWS API Gateway WebSocket APIs locally: clients connect to ws://HOST:PORT/STAGE, functions
+are invoked with API Gateway's Lambda events, and the @connections management API answers at
+http://HOST:PORT/STAGE/@connections/ID.
+
+Options:
+  --routes FILE      an API described by a routes.json file; repeat for several APIs (their
+                     stages must differ)
+  --host HOST        address to bind (default 127.0.0.1)
+  --port N           port to bind (default 3001; 0 picks a free port)
+  --stage NAME       overrides the stage of the (single) API
+  --ready-file PATH  once serving, writes the URLs there as JSON (atomically)
+  --log-format F     text (default) or json: one JSON object per line
+  --log-level L      error, warn, info (default) or debug
+  --check FILE...    validates routes files only: exit 0, or print every problem and exit 2
+)";
+
+struct Arguments {
+  std::vector<std::string> routes;
+  std::vector<std::string> check;
+  std::string host = "127.0.0.1";
+  int port = 3001;
+  std::optional<std::string> stage;
+  std::string readyFile;
+  wsgw::LogFormat logFormat = wsgw::LogFormat::kText;
+  wsgw::LogLevel logLevel = wsgw::LogLevel::kInfo;
+};
+
+[[noreturn]] void UsageError(const std::string& message) {
+  std::cerr << "wsgw-emulate: " << message << "\nRun 'wsgw-emulate --help' for usage.\n";
+  std::exit(2);
+}
+
+bool ParsePort(const char* text, int* port) {
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || value < 0 || value > 65535) return false;
+  *port = static_cast<int>(value);
+  return true;
+}
+
+Arguments ParseArguments(int argc, char** argv) {
+  enum Option { kRoutes = 1, kHost, kPort, kStage, kReadyFile, kLogFormat, kLogLevel, kCheck,
+                kHelp, kVersion };
+  static const option kOptions[] = {
+      {"routes", required_argument, nullptr, kRoutes},
+      {"host", required_argument, nullptr, kHost},
+      {"port", required_argument, nullptr, kPort},
+      {"stage", required_argument, nullptr, kStage},
+      {"ready-file", required_argument, nullptr, kReadyFile},
+      {"log-format", required_argument, nullptr, kLogFormat},
+      {"log-level", required_argument, nullptr, kLogLevel},
+      {"check", required_argument, nullptr, kCheck},
+      {"help", no_argument, nullptr, kHelp},
+      {"version", no_argument, nullptr, kVersion},
+      {nullptr, 0, nullptr, 0},
+  };
+  Arguments args;
+  opterr = 0;
+  int option;
+  while ((option = getopt_long(argc, argv, ":", kOptions, nullptr)) != -1) {
+    switch (option) {
+      case kRoutes: args.routes.emplace_back(optarg); break;
+      case kHost: args.host = optarg; break;
+      case kPort:
+        if (!ParsePort(optarg, &args.port)) {
+          UsageError(std::string("--port expects a number from 0 to 65535, got '") + optarg + "'");
+        }
+        break;
+      case kStage: args.stage = optarg; break;
+      case kReadyFile: args.readyFile = optarg; break;
+      case kLogFormat:
+        if (!wsgw::ParseLogFormat(optarg, &args.logFormat)) {
+          UsageError(std::string("--log-format expects text or json, got '") + optarg + "'");
+        }
+        break;
+      case kLogLevel:
+        if (!wsgw::ParseLogLevel(optarg, &args.logLevel)) {
+          UsageError(std::string("--log-level expects error, warn, info or debug, got '") +
+                     optarg + "'");
+        }
+        break;
+      case kCheck: args.check.emplace_back(optarg); break;
+      case kHelp: std::cout << kUsage; std::exit(0);
+      case kVersion: std::cout << "wsgw-emulate " << WSGW_VERSION << "\n"; std::exit(0);
+      case ':': UsageError(std::string(argv[optind - 1]) + " needs a value");
+      default: UsageError(std::string("unknown option '") + argv[optind - 1] + "'");
+    }
+  }
+  // `--check a.json b.json`: the files after the first are operands.
+  for (int i = optind; i < argc; ++i) {
+    if (args.check.empty()) UsageError(std::string("unexpected argument '") + argv[i] + "'");
+    args.check.emplace_back(argv[i]);
+  }
+  if (args.check.empty() && args.routes.empty()) {
+    UsageError("nothing to serve: give --routes routes.json (or --check routes.json)");
+  }
+  return args;
+}
+
+// Loads every file, printing every problem of every file. Exits 2 when any has problems.
+std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files) {
+  std::vector<wsgw::ApiConfig> apis;
+  size_t problems = 0;
+  for (const std::string& file : files) {
+    wsgw::LoadResult result = wsgw::LoadRoutesFile(file);
+    for (const wsgw::ConfigProblem& problem : result.problems) {
+      std::cerr << problem.ToString() << "\n";
+    }
+    problems += result.problems.size();
+    if (result.api) apis.push_back(std::move(*result.api));
+  }
+  if (problems > 0) {
+    std::cerr << "wsgw-emulate: " << problems << (problems == 1 ? " problem" : " problems")
+              << " found; nothing was started.\n";
+    std::exit(2);
+  }
+  return apis;
+}
+
+void ValidateTogether(std::vector<wsgw::ApiConfig>& apis, const Arguments& args) {
+  if (args.stage) {
+    if (apis.size() > 1) UsageError("--stage applies to a single API; set \"stage\" in each file");
+    apis[0].stage = *args.stage;
+  }
+  std::set<std::string> stages;
+  for (const wsgw::ApiConfig& api : apis) {
+    if (!stages.insert(api.stage).second) {
+      std::cerr << api.file << ": $.stage: expected a stage no other routes file uses, found \""
+                << api.stage << "\"\n";
+      std::exit(2);
+    }
+    for (const auto& [name, function] : api.functions) {
+      if (function.kind != wsgw::FunctionConfig::Kind::kUrl) {
+        std::cerr << api.file << ": $.functions." << name
+                  << ": expected a function with \"url\" (this build serves url functions only; "
+                     "command and runtime functions are not implemented yet), found "
+                  << (function.kind == wsgw::FunctionConfig::Kind::kCommand ? "\"command\""
+                                                                            : "\"runtime\"")
+                  << "\n";
+        std::exit(2);
+      }
+    }
+  }
+}
+
+std::string ReadyJson(const wsgw::Gateway& gateway) {
+  Json::Value ready(Json::objectValue);
+  std::string authority = gateway.host() + ":" + std::to_string(gateway.port());
+  ready["port"] = gateway.port();
+  Json::Value apis(Json::arrayValue);
+  for (const wsgw::ApiConfig& api : gateway.apis()) {
+    Json::Value entry(Json::objectValue);
+    entry["name"] = api.name;
+    entry["stage"] = api.stage;
+    entry["websocketUrl"] = "ws://" + authority + "/" + api.stage;
+    entry["managementEndpoint"] = "http://" + authority + "/" + api.stage;
+    apis.append(entry);
+  }
+  ready["websocketUrl"] = apis[0]["websocketUrl"];
+  ready["managementEndpoint"] = apis[0]["managementEndpoint"];
+  ready["apis"] = apis;
+  Json::StreamWriterBuilder builder;
+  builder["indentation"] = "  ";
+  return Json::writeString(builder, ready) + "\n";
+}
+
+bool WriteFileAtomically(const std::string& path, const std::string& content, std::string* error) {
+  std::string temporary = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) {
+      *error = "cannot write " + temporary;
+      return false;
+    }
+  }
+  std::error_code code;
+  std::filesystem::rename(temporary, path, code);
+  if (code) {
+    *error = "cannot rename " + temporary + " to " + path + ": " + code.message();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Arguments args = ParseArguments(argc, argv);
+  wsgw::Log::Configure(args.logFormat, args.logLevel);
+
+  if (!args.check.empty()) {
+    std::vector<wsgw::ApiConfig> apis = LoadAll(args.check);
+    for (const wsgw::ApiConfig& api : apis) {
+      std::cout << api.file << ": ok (" << api.name << ", stage " << api.stage << ", "
+                << api.routes.size() << " routes, " << api.functions.size() << " functions)\n";
+    }
+    return 0;
+  }
+
+  std::vector<wsgw::ApiConfig> apis = LoadAll(args.routes);
+  ValidateTogether(apis, args);
+
+  wsgw::GatewayOptions options;
+  options.apis = std::move(apis);
+  options.host = args.host;
+  options.port = args.port;
+  wsgw::Gateway gateway(std::move(options));
+  std::string error;
+  if (!gateway.Start(&error)) {
+    wsgw::Log::Error("cannot start: " + error);
+    return 1;
+  }
+
+  for (const wsgw::ApiConfig& api : gateway.apis()) {
+    std::string authority = gateway.host() + ":" + std::to_string(gateway.port());
+    if (wsgw::Log::format() == wsgw::LogFormat::kJson) {
+      wsgw::Log::Info("serving", {wsgw::Str("api", api.name), wsgw::Str("stage", api.stage),
+                                  wsgw::Str("websocketUrl", "ws://" + authority + "/" + api.stage),
+                                  wsgw::Str("managementEndpoint",
+                                            "http://" + authority + "/" + api.stage)});
+    } else {
+      std::cout << api.name << " (stage " << api.stage << ")\n"
+                << "  WebSocket:  ws://" << authority << "/" << api.stage << "\n"
+                << "  Management: http://" << authority << "/" << api.stage
+                << "/@connections/{connectionId}\n";
+    }
+  }
+  std::cout.flush();
+  if (!args.readyFile.empty() && !WriteFileAtomically(args.readyFile, ReadyJson(gateway), &error)) {
+    wsgw::Log::Error("cannot write --ready-file: " + error);
+    return 1;
+  }
+
+  gateway.Run();
+  wsgw::Log::Info("stopped");
+  return 0;
+}

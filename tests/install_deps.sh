@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what wsgw needs to build and test on Debian 12 (run as root). Skips what is present.
+set -euo pipefail
+
+packages=(build-essential cmake ninja-build pkg-config
+          libwebsockets-dev libcurl4-openssl-dev libjsoncpp-dev libsqlite3-dev uuid-dev
+          libhttp-parser-dev libgtest-dev python3-boto3 awscli)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The integration tests' clients (ws, the AWS SDK), pinned by tests/package-lock.json.
+here=$(cd "$(dirname "$0")" && pwd)
+if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_modules" ]; then
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$here/node_modules"
+fi
