@@ -310,7 +310,11 @@ int AcceptorCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void
 int AppCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
   Gateway::Impl* impl = ImplOf(wsi);
   if (impl == nullptr) return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
-  auto* connection = static_cast<Connection*>(lws_get_opaque_user_data(wsi));
+  // Some callbacks (WSI_DESTROY) reach protocols[0] for every wsi, the acceptor's raw ones too,
+  // whose opaque data is not a Connection.
+  const lws_protocols* protocol = lws_get_protocol(wsi);
+  bool raw = protocol != nullptr && protocol->callback == AcceptorCallback;
+  auto* connection = raw ? nullptr : static_cast<Connection*>(lws_get_opaque_user_data(wsi));
   switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
       auto it = impl->upgradesByFd.find(lws_get_socket_fd(wsi));
@@ -546,9 +550,18 @@ void Gateway::Impl::DrainCompletions() {
 
 void Gateway::Impl::Invoke(const FunctionConfig& function, const Json::Value& event,
                            std::function<void(InvokeOutcome)> done) {
+  if (invoker == nullptr) return;  // the loop is being torn down
   ++invocationsInFlight;
+  bool supervised = function.supervised;
   invoker->Invoke(function.url, SerializeEvent(event), function.timeoutMs,
-                  [this, done = std::move(done)](InvokeOutcome outcome) mutable {
+                  [this, supervised, done = std::move(done)](InvokeOutcome outcome) mutable {
+                    if (supervised && outcome.kind == InvokeOutcome::Kind::kUnreachable) {
+                      // A started function that is down (restarting) fails like a Lambda
+                      // that crashed: 502 on $connect, the error frame on messages.
+                      outcome.kind = InvokeOutcome::Kind::kFunctionError;
+                      outcome.detail = "the function's process is not running (" +
+                                       outcome.detail + ")";
+                    }
                     Post([this, done = std::move(done), outcome = std::move(outcome)]() mutable {
                       --invocationsInFlight;
                       done(std::move(outcome));

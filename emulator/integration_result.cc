@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace wsgw {

@@ -143,7 +143,7 @@ struct InvokeClient::Impl {
     bool body_too_large = false;
     std::optional<std::string> function_error_header;
     char errbuf[CURL_ERROR_SIZE] = {};
-    // Declared after everything curl points into, so the easy handle goes first.
+    // Declared last so they are destroyed first: the easy handle points into everything above.
     HeaderList headers;
     EasyHandle easy;
   };
@@ -161,8 +161,8 @@ struct InvokeClient::Impl {
 
   MultiHandle multi;
   std::mutex mutex;
-  std::deque<std::unique_ptr<Transfer>> queue;  // guarded by mutex
-  bool stopping = false;                        // guarded by mutex
+  std::deque<std::unique_ptr<Transfer>> queue;                  // guarded by mutex
+  bool stopping = false;                                        // guarded by mutex
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;  // worker thread only
   std::thread worker;
 };
@@ -213,7 +213,8 @@ void InvokeClient::Impl::Start(std::unique_ptr<Transfer> transfer) {
     return;
   }
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  // Without this, curl waits for "100 Continue" before sending bodies over 1 KiB: a round-trip.
+  // Without this, curl asks for "100 Continue" before sending a large event: a round-trip, or a
+  // one-second stall with servers that never send it.
   if (headers) headers = curl_slist_append(headers, "Expect:");
   transfer->headers.reset(headers);
 
@@ -233,7 +234,6 @@ void InvokeClient::Impl::Start(std::unique_ptr<Transfer> transfer) {
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
 
   if (!transfer->headers) {
     Finish(std::move(transfer), CURLE_OUT_OF_MEMORY);
@@ -270,9 +270,9 @@ void InvokeClient::Impl::Finish(std::unique_ptr<Transfer> transfer, CURLcode res
 InvokeOutcome InvokeClient::Impl::Classify(Transfer& transfer, CURLcode result) {
   using Kind = InvokeOutcome::Kind;
   InvokeOutcome outcome;
-  outcome.latencyMs = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - transfer.started)
-                          .count();
+  outcome.latencyMs =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - transfer.started)
+          .count();
   if (transfer.easy) {
     curl_easy_getinfo(transfer.easy.get(), CURLINFO_RESPONSE_CODE, &outcome.httpStatus);
   }
@@ -310,8 +310,8 @@ InvokeOutcome InvokeClient::Impl::Classify(Transfer& transfer, CURLcode result) 
   if (transfer.function_error_header) {
     outcome.kind = Kind::kFunctionError;
     std::string words = error_object ? ErrorObjectDetail(*error_object) : "";
-    outcome.detail = words.empty() ? "X-Amz-Function-Error: " + *transfer.function_error_header
-                                   : words;
+    outcome.detail =
+        words.empty() ? "X-Amz-Function-Error: " + *transfer.function_error_header : words;
     return outcome;
   }
   if (error_object && !error_object->isMember("statusCode") &&

@@ -1,5 +1,6 @@
 // wsgw-emulate: runs AWS API Gateway WebSocket APIs locally (SPEC.md "Command line").
 #include <getopt.h>
+#include <signal.h>
 #include <json/json.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "function_supervisor.h"
 #include "gateway.h"
 #include "log.h"
 #include "routes_config.h"
@@ -51,6 +53,7 @@ struct Arguments {
   std::string readyFile;
   wsgw::LogFormat logFormat = wsgw::LogFormat::kText;
   wsgw::LogLevel logLevel = wsgw::LogLevel::kInfo;
+  int startTimeoutMs = 30000;  // for started functions to accept connections
 };
 
 [[noreturn]] void UsageError(const std::string& message) {
@@ -149,6 +152,7 @@ void ValidateTogether(std::vector<wsgw::ApiConfig>& apis, const Arguments& args)
   if (args.stage) {
     if (apis.size() > 1) UsageError("--stage applies to a single API; set \"stage\" in each file");
     apis[0].stage = *args.stage;
+    apis[0].apiId = wsgw::ApiIdFor(apis[0].name, apis[0].stage);
   }
   std::set<std::string> stages;
   for (const wsgw::ApiConfig& api : apis) {
@@ -156,17 +160,6 @@ void ValidateTogether(std::vector<wsgw::ApiConfig>& apis, const Arguments& args)
       std::cerr << api.file << ": $.stage: expected a stage no other routes file uses, found \""
                 << api.stage << "\"\n";
       std::exit(2);
-    }
-    for (const auto& [name, function] : api.functions) {
-      if (function.kind != wsgw::FunctionConfig::Kind::kUrl) {
-        std::cerr << api.file << ": $.functions." << name
-                  << ": expected a function with \"url\" (this build serves url functions only; "
-                     "command and runtime functions are not implemented yet), found "
-                  << (function.kind == wsgw::FunctionConfig::Kind::kCommand ? "\"command\""
-                                                                            : "\"runtime\"")
-                  << "\n";
-        std::exit(2);
-      }
     }
   }
 }
@@ -214,6 +207,14 @@ bool WriteFileAtomically(const std::string& path, const std::string& content, st
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread exists, so that every thread inherits the mask: the gateway reads these
+  // signals on its loop (signalfd) and shuts down cleanly.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   Arguments args = ParseArguments(argc, argv);
   wsgw::Log::Configure(args.logFormat, args.logLevel);
 
@@ -229,6 +230,24 @@ int main(int argc, char** argv) {
   std::vector<wsgw::ApiConfig> apis = LoadAll(args.routes);
   ValidateTogether(apis, args);
 
+  // Started functions get a port now, so that the gateway knows every function's url.
+  struct Started {
+    size_t api;
+    std::string function;
+    int port;
+  };
+  std::vector<Started> started;
+  for (size_t i = 0; i < apis.size(); ++i) {
+    for (auto& [name, function] : apis[i].functions) {
+      if (function.kind == wsgw::FunctionConfig::Kind::kUrl) continue;
+      int port = wsgw::FunctionSupervisor::FreePort();
+      function.url = "http://127.0.0.1:" + std::to_string(port) + "/2015-03-31/functions/" +
+                     name + "/invocations";
+      function.supervised = true;
+      started.push_back({i, name, port});
+    }
+  }
+
   wsgw::GatewayOptions options;
   options.apis = std::move(apis);
   options.host = args.host;
@@ -238,6 +257,21 @@ int main(int argc, char** argv) {
   if (!gateway.Start(&error)) {
     wsgw::Log::Error("cannot start: " + error);
     return 1;
+  }
+
+  wsgw::FunctionSupervisor supervisor;
+  if (!started.empty()) {
+    for (const Started& entry : started) {
+      const wsgw::ApiConfig& api = gateway.apis()[entry.api];
+      const wsgw::FunctionConfig& function = api.functions.at(entry.function);
+      std::string endpoint =
+          "http://" + gateway.host() + ":" + std::to_string(gateway.port()) + "/" + api.stage;
+      supervisor.Start(wsgw::ProcessSpecFor(function, api, entry.port, endpoint));
+    }
+    if (!supervisor.WaitReady(args.startTimeoutMs, &error)) {
+      wsgw::Log::Error("cannot start: " + error);
+      return 1;
+    }
   }
 
   for (const wsgw::ApiConfig& api : gateway.apis()) {
@@ -261,6 +295,7 @@ int main(int argc, char** argv) {
   }
 
   gateway.Run();
+  supervisor.StopAll(2000);
   wsgw::Log::Info("stopped");
   return 0;
 }

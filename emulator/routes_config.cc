@@ -61,10 +61,14 @@ std::string Index(const std::string& path, Json::ArrayIndex i) {
 // What a user wrote, in a few words: strings as quoted text (shortened), other values by kind.
 std::string Describe(const Json::Value& v) {
   switch (v.type()) {
-    case Json::nullValue: return "null";
-    case Json::booleanValue: return std::string("a boolean (") + (v.asBool() ? "true" : "false") + ")";
-    case Json::intValue: return "a number (" + std::to_string(v.asLargestInt()) + ")";
-    case Json::uintValue: return "a number (" + std::to_string(v.asLargestUInt()) + ")";
+    case Json::nullValue:
+      return "null";
+    case Json::booleanValue:
+      return std::string("a boolean (") + (v.asBool() ? "true" : "false") + ")";
+    case Json::intValue:
+      return "a number (" + std::to_string(v.asLargestInt()) + ")";
+    case Json::uintValue:
+      return "a number (" + std::to_string(v.asLargestUInt()) + ")";
     case Json::realValue: {
       char buffer[64];
       auto result = std::to_chars(buffer, buffer + sizeof buffer, v.asDouble());
@@ -75,8 +79,10 @@ std::string Describe(const Json::Value& v) {
       const std::string s = v.asString();
       return s.size() <= kMax ? Quote(s) : Quote(s.substr(0, kMax)) + "...";
     }
-    case Json::arrayValue: return v.empty() ? "an empty array" : "an array";
-    case Json::objectValue: return v.empty() ? "an empty object" : "an object";
+    case Json::arrayValue:
+      return v.empty() ? "an empty array" : "an array";
+    case Json::objectValue:
+      return v.empty() ? "an empty object" : "an object";
   }
   return "a value";
 }
@@ -148,9 +154,8 @@ class Validator {
                                  int max = std::numeric_limits<int>::max()) {
     if (v.isInt() && v.asInt() >= 1 && v.asInt() <= max) return v.asInt();
     Problem(path,
-            max == std::numeric_limits<int>::max()
-                ? std::string("a positive integer")
-                : "an integer from 1 to " + std::to_string(max),
+            max == std::numeric_limits<int>::max() ? std::string("a positive integer")
+                                                   : "an integer from 1 to " + std::to_string(max),
             Describe(v));
     return std::nullopt;
   }
@@ -182,7 +187,7 @@ bool IsStageName(const std::string& s) {
 // segment of the Invoke API.
 bool IsFunctionName(const std::string& s) { return s.size() <= 64 && IsStageName(s); }
 
-std::string ApiIdFor(const std::string& name, const std::string& stage) {
+std::string HashApiId(const std::string& name, const std::string& stage) {
   uint64_t hash = 14695981039346656037ull;
   auto mix = [&hash](unsigned char c) {
     hash ^= c;
@@ -234,7 +239,7 @@ LoadResult Validator::Validate(const Json::Value& root) {
       }
     }
   }
-  api.apiId = ApiIdFor(api.name, api.stage);
+  api.apiId = HashApiId(api.name, api.stage);
 
   api.routeSelectionExpressionText = "$request.body.action";
   if (root.isMember("routeSelectionExpression")) {
@@ -247,8 +252,7 @@ LoadResult Validator::Validate(const Json::Value& root) {
   api.routeSelection =
       SelectionExpression::Parse(api.routeSelectionExpressionText, &expression_error);
   if (!api.routeSelection && root["routeSelectionExpression"].isString()) {
-    Problem("$.routeSelectionExpression",
-            "a selection expression such as \"$request.body.action\"",
+    Problem("$.routeSelectionExpression", "a selection expression such as \"$request.body.action\"",
             Describe(root["routeSelectionExpression"]) + " (" + expression_error + ")");
   }
 
@@ -317,7 +321,8 @@ void Validator::ValidateFunctions(const Json::Value& v, ApiConfig* api) {
     if (!IsFunctionName(name)) {
       Problem(path, "a function name of 1 to 64 letters, digits, '_' and '-'", Quote(name));
     }
-    if (auto function = ValidateFunction(name, v[name], path)) api->functions[name] = std::move(*function);
+    if (auto function = ValidateFunction(name, v[name], path))
+      api->functions[name] = std::move(*function);
   }
 }
 
@@ -347,8 +352,7 @@ std::optional<FunctionConfig> Validator::ValidateFunction(const std::string& nam
         found += Quote(kinds[i]);
       }
     }
-    Problem(path, "exactly one of \"url\", \"command\" or \"runtime\" (with \"handler\")",
-            found);
+    Problem(path, "exactly one of \"url\", \"command\" or \"runtime\" (with \"handler\")", found);
   }
 
   if (v.isMember("url")) {
@@ -434,8 +438,7 @@ std::optional<FunctionConfig> Validator::ValidateFunction(const std::string& nam
       Problem(env_path, "no \"env\" on a \"url\" function (the gateway does not start it)",
               Describe(env));
     } else if (!env.isObject()) {
-      Problem(env_path, "an object of environment variables (name to string value)",
-              Describe(env));
+      Problem(env_path, "an object of environment variables (name to string value)", Describe(env));
     } else {
       for (const std::string& key : env.getMemberNames()) {
         const std::string key_path = Member(env_path, key);
@@ -574,6 +577,10 @@ LoadResult LoadRoutesFile(const std::string& path) {
   if (in.bad()) return ProblemResult(path, "a readable routes file", std::strerror(errno));
   const fs::path absolute = fs::absolute(path, ec);
   return ParseRoutes(text.str(), path, absolute.parent_path().string());
+}
+
+std::string ApiIdFor(const std::string& name, const std::string& stage) {
+  return HashApiId(name, stage);
 }
 
 }  // namespace wsgw

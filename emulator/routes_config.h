@@ -1,6 +1,13 @@
 // routes.json: the description of one WebSocket API (SPEC.md "routes.json"), loaded strictly.
 // Every problem in a file is reported, each naming the file, the JSON path, what was expected
 // and what was found; a file with any problem yields no config.
+//
+// Paths start at "$"; an object key that is only letters, digits, '_', '-' and '$' follows a dot
+// ($.routes.$default.function, $.functions.chat.command[0]); any other key is bracketed and
+// JSON-quoted ($.routes["chat.send"], $.routes[""]). A problem with the whole file (unreadable,
+// not JSON, not an object) has path "$". Found values read: "nodee" (strings, quoted),
+// a number (42), a boolean (true), null, an array, an object, nothing (the key is missing).
+// Problems come section by section, keys in sorted order (jsoncpp does not keep file order).
 #pragma once
 
 #include <map>
@@ -30,6 +37,8 @@ struct FunctionConfig {
   std::string handler;                    // kRuntime: "path/file.export"
   std::map<std::string, std::string> env; // kCommand, kRuntime
   int timeoutMs = 29000;                  // the function's own timeoutMs, else limits.integrationTimeoutMs
+  // Set by the gateway for kCommand/kRuntime functions: the url of the process it started.
+  bool supervised = false;
 };
 
 struct RouteConfig {
@@ -69,6 +78,9 @@ struct LoadResult {
   std::optional<ApiConfig> api;
   std::vector<ConfigProblem> problems;  // empty exactly when api is set
 };
+
+// The apiId an API with this name and stage gets: 10 lowercase alphanumerics, stable.
+std::string ApiIdFor(const std::string& name, const std::string& stage);
 
 // Reads and validates a routes file.
 LoadResult LoadRoutesFile(const std::string& path);

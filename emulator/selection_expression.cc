@@ -28,9 +28,8 @@ std::string At(size_t offset) { return " at offset " + std::to_string(offset); }
 std::optional<std::vector<std::string>> ParseVariableName(std::string_view name, size_t start,
                                                           size_t offset, std::string_view shown,
                                                           std::string* error) {
-  const bool under_body =
-      name.substr(0, kBodyPrefix.size()) == kBodyPrefix &&
-      (name.size() == kBodyPrefix.size() || name[kBodyPrefix.size()] == '.');
+  const bool under_body = name.substr(0, kBodyPrefix.size()) == kBodyPrefix &&
+                          (name.size() == kBodyPrefix.size() || name[kBodyPrefix.size()] == '.');
   if (!under_body) {
     *error = "unsupported variable '" + std::string(shown) + "'" + At(start) +
              ": route selection can only use $request.body.<path> (write '\\$' for a literal '$')";
@@ -79,13 +78,27 @@ void AppendJsonString(const std::string& s, std::string* out) {
   out->push_back('"');
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default:
         if (c < 0x20) {
           static constexpr char kHex[] = "0123456789abcdef";
@@ -102,12 +115,23 @@ void AppendJsonString(const std::string& s, std::string* out) {
 
 void AppendScalar(const Json::Value& v, std::string* out) {
   switch (v.type()) {
-    case Json::nullValue: out->append("null"); break;
-    case Json::intValue: out->append(std::to_string(v.asLargestInt())); break;
-    case Json::uintValue: out->append(std::to_string(v.asLargestUInt())); break;
-    case Json::realValue: AppendShortestDouble(v.asDouble(), out); break;
-    case Json::booleanValue: out->append(v.asBool() ? "true" : "false"); break;
-    default: break;
+    case Json::nullValue:
+      out->append("null");
+      break;
+    case Json::intValue:
+      out->append(std::to_string(v.asLargestInt()));
+      break;
+    case Json::uintValue:
+      out->append(std::to_string(v.asLargestUInt()));
+      break;
+    case Json::realValue:
+      AppendShortestDouble(v.asDouble(), out);
+      break;
+    case Json::booleanValue:
+      out->append(v.asBool() ? "true" : "false");
+      break;
+    default:
+      break;
   }
 }
 
@@ -115,7 +139,9 @@ void AppendScalar(const Json::Value& v, std::string* out) {
 // doubles with 17 significant digits, which turns 0.1 into 0.10000000000000001).
 void AppendJson(const Json::Value& v, std::string* out) {
   switch (v.type()) {
-    case Json::stringValue: AppendJsonString(v.asString(), out); break;
+    case Json::stringValue:
+      AppendJsonString(v.asString(), out);
+      break;
     case Json::arrayValue: {
       out->push_back('[');
       for (Json::ArrayIndex i = 0; i < v.size(); ++i) {
@@ -138,7 +164,8 @@ void AppendJson(const Json::Value& v, std::string* out) {
       out->push_back('}');
       break;
     }
-    default: AppendScalar(v, out);
+    default:
+      AppendScalar(v, out);
   }
 }
 
@@ -146,7 +173,9 @@ void AppendJson(const Json::Value& v, std::string* out) {
 // stringified the same way, objects as JSON.
 void AppendSelectionText(const Json::Value& v, std::string* out) {
   switch (v.type()) {
-    case Json::stringValue: out->append(v.asString()); break;
+    case Json::stringValue:
+      out->append(v.asString());
+      break;
     case Json::arrayValue: {
       out->push_back('[');
       for (Json::ArrayIndex i = 0; i < v.size(); ++i) {
@@ -156,8 +185,11 @@ void AppendSelectionText(const Json::Value& v, std::string* out) {
       out->push_back(']');
       break;
     }
-    case Json::objectValue: AppendJson(v, out); break;
-    default: AppendScalar(v, out);
+    case Json::objectValue:
+      AppendJson(v, out);
+      break;
+    default:
+      AppendScalar(v, out);
   }
 }
 

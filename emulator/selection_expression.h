@@ -18,6 +18,7 @@ class SelectionExpression {
  public:
   // Parses `text`. On failure returns nullopt and sets *error to a sentence saying what is
   // wrong and where (e.g. "unterminated '${' at offset 4").
+  // Offsets count bytes from 0. `error` may be null.
   static std::optional<SelectionExpression> Parse(std::string_view text, std::string* error);
 
   // Evaluates the expression against a message body. nullopt when the expression refers to

@@ -1,5 +1,6 @@
 // The Lambda events the gateway sends, field by field, as a function receives them (AWS-NOTES §1).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { connect, tryConnect } from './support/client.mjs';
@@ -29,6 +30,8 @@ const API_ID = /^[a-z0-9]{10}$/;
 const REQUEST_TIME = /^(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) \+0000$/;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+const acceptFor = (key) =>
+  createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
 const sorted = (keys) => [...keys].sort();
 const findHeader = (headers, name) =>
   Object.keys(headers).filter((key) => key.toLowerCase() === name.toLowerCase());
@@ -62,7 +65,7 @@ after(async () => {
 });
 
 // Opens a client with a unique tag in the query string (plus `query`) and returns the socket,
-// its $connect record and the 101 response.
+// its $connect record, its connectionId and the 101's Sec-WebSocket-Accept.
 async function open({ query = '', headers } = {}) {
   const tag = `t${++tagCounter}`;
   const outcome = await tryConnect(`${gateway.wsUrl}?tag=${tag}${query}`, { headers });
@@ -75,7 +78,7 @@ async function open({ query = '', headers } = {}) {
     record,
     event: record.event,
     connectionId: record.event.requestContext.connectionId,
-    sentKey: outcome.response.req.getHeader('sec-websocket-key'),
+    accept: outcome.response.headers['sec-websocket-accept'],
   };
 }
 
@@ -104,12 +107,13 @@ function assertCommonContext(context, { eventType, routeKey }) {
 
 describe('the $connect event', () => {
   test('has the client headers, the forwarding headers and no Connection/Upgrade', T, async () => {
-    const { ws, event, sentKey } = await open({ headers: { 'X-Custom': 'a' } });
+    const { ws, event, accept } = await open({ headers: { 'X-Custom': 'a' } });
     const { headers } = event;
     assert.equal(headers['X-Custom'], 'a');
     assert.equal(headers.Host, `127.0.0.1:${gateway.port}`);
-    assert.match(sentKey, /^[A-Za-z0-9+/]{22}==$/);
-    assert.equal(headers['Sec-WebSocket-Key'], sentKey);
+    // The key the client sent is the one the 101's Sec-WebSocket-Accept was computed from.
+    assert.match(headers['Sec-WebSocket-Key'], /^[A-Za-z0-9+/]{22}==$/);
+    assert.equal(acceptFor(headers['Sec-WebSocket-Key']), accept);
     assert.equal(headers['Sec-WebSocket-Version'], '13');
     assert.equal(headers['X-Forwarded-For'], '127.0.0.1');
     assert.equal(headers['X-Forwarded-Port'], String(gateway.port));

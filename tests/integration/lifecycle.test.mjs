@@ -170,6 +170,7 @@ describe('stray HTTP requests', () => {
   test('survives a request that is not HTTP and keeps serving', T, async () => {
     const socket = net.connect(gateway.port, '127.0.0.1');
     socket.on('error', () => {});
+    socket.resume();
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write('\x16\x03\x01 this is not http \r\n\r\n');
     // The gateway may answer 400 or just close; either way the socket must end, not hang.

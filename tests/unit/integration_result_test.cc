@@ -59,17 +59,17 @@ TEST(IntegrationResultTest, ConnectTakesSubprotocolFromHeadersCaseInsensitively)
 }
 
 TEST(IntegrationResultTest, ConnectTakesSubprotocolFromMultiValueHeadersWhenHeadersLackIt) {
-  ConnectVerdict verdict = InterpretConnectResult(Ok(
-      R"({"statusCode":200,"headers":{"X-Other":"1"},)"
-      R"("multiValueHeaders":{"Sec-WebSocket-Protocol":["chat.v2","chat.v1"]}})"));
+  ConnectVerdict verdict = InterpretConnectResult(
+      Ok(R"({"statusCode":200,"headers":{"X-Other":"1"},)"
+         R"("multiValueHeaders":{"Sec-WebSocket-Protocol":["chat.v2","chat.v1"]}})"));
   ASSERT_TRUE(verdict.subprotocol.has_value());
   EXPECT_EQ(*verdict.subprotocol, "chat.v2");
 }
 
 TEST(IntegrationResultTest, ConnectPrefersHeadersOverMultiValueHeaders) {
-  ConnectVerdict verdict = InterpretConnectResult(
-      Ok(R"({"statusCode":200,"headers":{"Sec-WebSocket-Protocol":"a"},)"
-         R"("multiValueHeaders":{"Sec-WebSocket-Protocol":["b"]}})"));
+  ConnectVerdict verdict =
+      InterpretConnectResult(Ok(R"({"statusCode":200,"headers":{"Sec-WebSocket-Protocol":"a"},)"
+                                R"("multiValueHeaders":{"Sec-WebSocket-Protocol":["b"]}})"));
   ASSERT_TRUE(verdict.subprotocol.has_value());
   EXPECT_EQ(*verdict.subprotocol, "a");
 }
@@ -294,10 +294,12 @@ TEST(IntegrationResultTest, MessageAnyIntegrationFailureFailsEvenOnOneWayRoutes)
 // Gateway frames
 
 TEST(IntegrationResultTest, GatewayErrorFrameMatchesAwsBytes) {
-  EXPECT_EQ(GatewayErrorFrame("Forbidden", "XDmENcnwIE0CFEQ=", "XDmGEE2RoE0FRdQ="),
-            R"({"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"XDmGEE2RoE0FRdQ="})");
-  EXPECT_EQ(GatewayErrorFrame("Internal server error", "Qyi07eCbtjMCJKw=", "Qyi3UG41tjMFlUg="),
-            R"({"message": "Internal server error", "connectionId":"Qyi07eCbtjMCJKw=", "requestId":"Qyi3UG41tjMFlUg="})");
+  EXPECT_EQ(
+      GatewayErrorFrame("Forbidden", "XDmENcnwIE0CFEQ=", "XDmGEE2RoE0FRdQ="),
+      R"({"message": "Forbidden", "connectionId":"XDmENcnwIE0CFEQ=", "requestId":"XDmGEE2RoE0FRdQ="})");
+  EXPECT_EQ(
+      GatewayErrorFrame("Internal server error", "Qyi07eCbtjMCJKw=", "Qyi3UG41tjMFlUg="),
+      R"({"message": "Internal server error", "connectionId":"Qyi07eCbtjMCJKw=", "requestId":"Qyi3UG41tjMFlUg="})");
 }
 
 }  // namespace

@@ -187,10 +187,10 @@ class ScriptedServer {
   std::thread acceptor_;
   std::mutex mutex_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;                     // guarded by mutex_
-  std::vector<int> connection_fds_;           // guarded by mutex_
+  bool stopping_ = false;                        // guarded by mutex_
+  std::vector<int> connection_fds_;              // guarded by mutex_
   std::vector<std::thread> connection_threads_;  // guarded by mutex_
-  std::vector<Request> requests_;             // guarded by mutex_
+  std::vector<Request> requests_;                // guarded by mutex_
 };
 
 Reply Answer(std::string body, std::vector<std::string> headers = {}, int status = 200) {
@@ -235,7 +235,8 @@ class Outcomes {
   std::vector<std::pair<int, InvokeOutcome>> outcomes_;
 };
 
-InvokeOutcome InvokeOnce(const std::string& url, std::string payload = "{}", int timeout_ms = 5000) {
+InvokeOutcome InvokeOnce(const std::string& url, std::string payload = "{}",
+                         int timeout_ms = 5000) {
   InvokeClient client;
   Outcomes outcomes;
   client.Invoke(url, std::move(payload), timeout_ms, outcomes.Callback(0));
@@ -345,8 +346,7 @@ TEST(InvokeClientTest, NonOkStatusIsBadStatusWithBodyExcerpt) {
 }
 
 TEST(InvokeClientTest, ResponseOverSixMegabytesIsAFunctionError) {
-  ScriptedServer server(
-      [](const Request&) { return Answer(std::string(7 * 1024 * 1024, 'a')); });
+  ScriptedServer server([](const Request&) { return Answer(std::string(7 * 1024 * 1024, 'a')); });
   InvokeOutcome outcome = InvokeOnce(server.Url());
   EXPECT_EQ(outcome.kind, Kind::kFunctionError);
   EXPECT_EQ(outcome.detail, "response larger than 6 MB");
@@ -379,8 +379,8 @@ TEST(InvokeClientTest, HangUpWithoutAnswerIsUnreachable) {
 
 TEST(InvokeClientTest, ClosedPortIsUnreachable) {
   int port = ClosedPort();
-  InvokeOutcome outcome =
-      InvokeOnce("http://127.0.0.1:" + std::to_string(port) + "/2015-03-31/functions/f/invocations");
+  InvokeOutcome outcome = InvokeOnce("http://127.0.0.1:" + std::to_string(port) +
+                                     "/2015-03-31/functions/f/invocations");
   EXPECT_EQ(outcome.kind, Kind::kUnreachable);
   EXPECT_TRUE(outcome.detail.starts_with("Couldn't connect to server: ")) << outcome.detail;
   EXPECT_NE(outcome.detail.find(std::to_string(port)), std::string::npos) << outcome.detail;

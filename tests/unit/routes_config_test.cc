@@ -196,32 +196,43 @@ TEST(RoutesConfig, ReportsEveryProblemAtOnce) {
   const LoadResult result = LoadRoutesFile(file);
   EXPECT_FALSE(result.api.has_value());
   const std::vector<std::string> expected = {
-      file + ": $.fuctions: expected one of the keys \"name\", \"stage\", "
-             "\"routeSelectionExpression\", \"functions\", \"routes\" or \"limits\", found an "
-             "unknown key \"fuctions\"",
+      file +
+          ": $.fuctions: expected one of the keys \"name\", \"stage\", "
+          "\"routeSelectionExpression\", \"functions\", \"routes\" or \"limits\", found an "
+          "unknown key \"fuctions\"",
       file + ": $.name: expected a string, found a number (42)",
-      file + ": $.stage: expected a stage name made of letters, digits, '_' and '-', found "
-             "\"@connections\"",
-      file + ": $.routeSelectionExpression: expected a selection expression such as "
-             "\"$request.body.action\", found \"${request.body.action\" (unterminated '${' at "
-             "offset 0)",
+      file +
+          ": $.stage: expected a stage name made of letters, digits, '_' and '-', found "
+          "\"@connections\"",
+      file +
+          ": $.routeSelectionExpression: expected a selection expression such as "
+          "\"$request.body.action\", found \"${request.body.action\" (unterminated '${' at "
+          "offset 0)",
       file + ": $.limits.idleTimeoutSeconds: expected a positive integer, found a number (-1)",
-      file + ": $.limits.maxFrameBytes: expected at most maxMessageBytes (1000), found a number "
-             "(2000)",
-      file + ": $.functions: expected an object of function definitions, found nothing (the key "
-             "is missing)",
-      file + ": $.routes.$connect.function: expected the name of a function in $.functions, "
-             "found \"chat\"",
-      file + ": $.routes.$connect.routeResponse: expected no route response on $connect (API "
-             "Gateway sends route responses only for message routes), found a boolean (true)",
-      file + ": $.routes.$other: expected \"$connect\", \"$disconnect\", \"$default\" or a "
-             "custom route key that does not start with '$', found \"$other\"",
-      file + ": $.routes.$other.function: expected the name of a function in $.functions, found "
-             "\"nodee\"",
-      file + ": $.routes.sendPublic.reponse: expected one of the keys \"function\" or "
-             "\"routeResponse\", found an unknown key \"reponse\"",
-      file + ": $.routes.sendPublic.function: expected the name of a function in $.functions, "
-             "found \"nodee\"",
+      file +
+          ": $.limits.maxFrameBytes: expected at most maxMessageBytes (1000), found a number "
+          "(2000)",
+      file +
+          ": $.functions: expected an object of function definitions, found nothing (the key "
+          "is missing)",
+      file +
+          ": $.routes.$connect.function: expected the name of a function in $.functions, "
+          "found \"chat\"",
+      file +
+          ": $.routes.$connect.routeResponse: expected no route response on $connect (API "
+          "Gateway sends route responses only for message routes), found a boolean (true)",
+      file +
+          ": $.routes.$other: expected \"$connect\", \"$disconnect\", \"$default\" or a "
+          "custom route key that does not start with '$', found \"$other\"",
+      file +
+          ": $.routes.$other.function: expected the name of a function in $.functions, found "
+          "\"nodee\"",
+      file +
+          ": $.routes.sendPublic.reponse: expected one of the keys \"function\" or "
+          "\"routeResponse\", found an unknown key \"reponse\"",
+      file +
+          ": $.routes.sendPublic.function: expected the name of a function in $.functions, "
+          "found \"nodee\"",
   };
   EXPECT_EQ(Strings(result), expected);
 }
@@ -231,31 +242,42 @@ TEST(RoutesConfig, ReportsEveryBadFunction) {
   const LoadResult result = LoadRoutesFile(file);
   EXPECT_FALSE(result.api.has_value());
   const std::vector<std::string> expected = {
-      file + ": $.functions[\"bad name\"]: expected a function name of 1 to 64 letters, digits, "
-             "'_' and '-', found \"bad name\"",
-      file + ": $.functions.badHandler.handler: expected a handler such as \"src/app.handler\" "
-             "(file.export), found \"src/app\"",
+      file +
+          ": $.functions[\"bad name\"]: expected a function name of 1 to 64 letters, digits, "
+          "'_' and '-', found \"bad name\"",
+      file +
+          ": $.functions.badHandler.handler: expected a handler such as \"src/app.handler\" "
+          "(file.export), found \"src/app\"",
       file + ": $.functions.badRuntime.runtime: expected \"nodejs\" or \"python\", found \"ruby\"",
-      file + ": $.functions.badUrl.url: expected an http:// or https:// URL, found "
-             "\"ftp://example.com/\"",
-      file + ": $.functions.both: expected exactly one of \"url\", \"command\" or \"runtime\" "
-             "(with \"handler\"), found both \"url\" and \"command\"",
-      file + ": $.functions.emptyCmd.command: expected a non-empty array of strings (the program "
-             "and its arguments), found an empty array",
+      file +
+          ": $.functions.badUrl.url: expected an http:// or https:// URL, found "
+          "\"ftp://example.com/\"",
+      file +
+          ": $.functions.both: expected exactly one of \"url\", \"command\" or \"runtime\" "
+          "(with \"handler\"), found both \"url\" and \"command\"",
+      file +
+          ": $.functions.emptyCmd.command: expected a non-empty array of strings (the program "
+          "and its arguments), found an empty array",
       file + ": $.functions.envValue.env.PORT: expected a string, found a number (8080)",
-      file + ": $.functions.neither: expected exactly one of \"url\", \"command\" or \"runtime\" "
-             "(with \"handler\"), found none of them",
-      file + ": $.functions.noHandler.handler: expected a handler such as \"src/app.handler\" "
-             "(file.export), found nothing (the key is missing)",
+      file +
+          ": $.functions.neither: expected exactly one of \"url\", \"command\" or \"runtime\" "
+          "(with \"handler\"), found none of them",
+      file +
+          ": $.functions.noHandler.handler: expected a handler such as \"src/app.handler\" "
+          "(file.export), found nothing (the key is missing)",
       file + ": $.functions.notStrings.command[1]: expected a string, found a number (7)",
-      file + ": $.functions.slow.timeoutMs: expected an integer from 1 to 900000, found a number "
-             "(900001)",
-      file + ": $.functions.strayHandler.handler: expected \"handler\" only together with "
-             "\"runtime\", found \"app.handler\"",
-      file + ": $.functions.typo.timeout: expected one of the keys \"url\", \"command\", "
-             "\"runtime\", \"handler\", \"timeoutMs\" or \"env\", found an unknown key \"timeout\"",
-      file + ": $.functions.urlEnv.env: expected no \"env\" on a \"url\" function (the gateway "
-             "does not start it), found an object",
+      file +
+          ": $.functions.slow.timeoutMs: expected an integer from 1 to 900000, found a number "
+          "(900001)",
+      file +
+          ": $.functions.strayHandler.handler: expected \"handler\" only together with "
+          "\"runtime\", found \"app.handler\"",
+      file +
+          ": $.functions.typo.timeout: expected one of the keys \"url\", \"command\", "
+          "\"runtime\", \"handler\", \"timeoutMs\" or \"env\", found an unknown key \"timeout\"",
+      file +
+          ": $.functions.urlEnv.env: expected no \"env\" on a \"url\" function (the gateway "
+          "does not start it), found an object",
   };
   EXPECT_EQ(Strings(result), expected);
 }
@@ -278,8 +300,8 @@ TEST(RoutesConfig, ReportsARootThatIsNotAnObject) {
   const std::string file = kRoutesDir + "/bad/root-array.json";
   EXPECT_EQ(Strings(LoadRoutesFile(file)),
             std::vector<std::string>{file + ": $: expected a JSON object, found an array"});
-  EXPECT_EQ(Problems("[]"),
-            std::vector<std::string>{"routes.json: $: expected a JSON object, found an empty array"});
+  EXPECT_EQ(Problems("[]"), std::vector<std::string>{
+                                "routes.json: $: expected a JSON object, found an empty array"});
 }
 
 TEST(RoutesConfig, RejectsRepeatedKeysInsteadOfKeepingOne) {
@@ -345,9 +367,10 @@ TEST(RoutesConfig, RequiresNonEmptyFunctionsAndRoutesObjects) {
 
 TEST(RoutesConfig, DescribesWrongTypesByWhatWasFound) {
   auto found_for_name = [](const std::string& value) {
-    const std::vector<std::string> problems = Problems(
-        R"({"name": )" + value + R"(, "functions": {"f": {"url": "http://h/"}},)"
-        R"( "routes": {"$default": {"function": "f"}}})");
+    const std::vector<std::string> problems =
+        Problems(R"({"name": )" + value +
+                 R"(, "functions": {"f": {"url": "http://h/"}},)"
+                 R"( "routes": {"$default": {"function": "f"}}})");
     EXPECT_EQ(problems.size(), 1u) << value;
     return problems.empty() ? "" : problems[0];
   };
@@ -365,27 +388,32 @@ TEST(RoutesConfig, DescribesWrongTypesByWhatWasFound) {
 TEST(RoutesConfig, ShortensLongFoundStrings) {
   const std::string long_stage(100, 'x');
   const std::vector<std::string> problems =
-      Problems(R"({"stage": ")" + long_stage + R"(!", "functions": {"f": {"url": "http://h/"}},)"
+      Problems(R"({"stage": ")" + long_stage +
+               R"(!", "functions": {"f": {"url": "http://h/"}},)"
                R"( "routes": {"$default": {"function": "f"}}})");
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0], "routes.json: $.stage: expected a stage name made of letters, digits, "
-                         "'_' and '-', found \"" +
-                             std::string(80, 'x') + "\"...");
+  EXPECT_EQ(problems[0],
+            "routes.json: $.stage: expected a stage name made of letters, digits, "
+            "'_' and '-', found \"" +
+                std::string(80, 'x') + "\"...");
 }
 
 TEST(RoutesConfig, ValidatesTheStageName) {
   auto stage_problems = [](const std::string& stage) {
-    return Problems(R"({"stage": )" + stage + R"(, "functions": {"f": {"url": "http://h/"}},)"
+    return Problems(R"({"stage": )" + stage +
+                    R"(, "functions": {"f": {"url": "http://h/"}},)"
                     R"( "routes": {"$default": {"function": "f"}}})");
   };
-  const std::string expected = "routes.json: $.stage: expected a stage name made of letters, "
-                               "digits, '_' and '-', found ";
+  const std::string expected =
+      "routes.json: $.stage: expected a stage name made of letters, "
+      "digits, '_' and '-', found ";
   EXPECT_EQ(stage_problems(R"("@connections")"),
             std::vector<std::string>{expected + "\"@connections\""});
   EXPECT_EQ(stage_problems(R"("")"), std::vector<std::string>{expected + "\"\""});
   EXPECT_EQ(stage_problems(R"("dev/v1")"), std::vector<std::string>{expected + "\"dev/v1\""});
-  EXPECT_EQ(stage_problems("7"),
-            std::vector<std::string>{"routes.json: $.stage: expected a string, found a number (7)"});
+  EXPECT_EQ(
+      stage_problems("7"),
+      std::vector<std::string>{"routes.json: $.stage: expected a string, found a number (7)"});
   const LoadResult ok = Parse(R"({"stage": "Dev_2-b", "functions": {"f": {"url": "http://h/"}},)"
                               R"( "routes": {"$default": {"function": "f"}}})");
   ASSERT_TRUE(ok.api.has_value());
@@ -410,9 +438,10 @@ TEST(RoutesConfig, ValidatesTheRouteSelectionExpression) {
                 "\"$request.body.action\", found \"$context.routeKey\" (unsupported variable "
                 "'$context.routeKey' at offset 0: route selection can only use "
                 "$request.body.<path> (write '\\$' for a literal '$'))"});
-  EXPECT_EQ(Strings(with_expression("[]")),
-            std::vector<std::string>{
-                "routes.json: $.routeSelectionExpression: expected a string, found an empty array"});
+  EXPECT_EQ(
+      Strings(with_expression("[]")),
+      std::vector<std::string>{
+          "routes.json: $.routeSelectionExpression: expected a string, found an empty array"});
 }
 
 TEST(RoutesConfig, RejectsUnknownKeysAtEveryLevelListingTheAllowedOnes) {
@@ -451,9 +480,9 @@ TEST(RoutesConfig, AcceptsLifecycleDefaultAndCustomRouteKeys) {
     "$default": {"function": "f"}, "send-message_2": {"function": "g"}, "a.b c": {"function": "f"}
   })"));
   ASSERT_TRUE(result.api.has_value()) << testing::PrintToString(Strings(result));
-  EXPECT_EQ(result.api->RouteKeys(),
-            (std::vector<std::string>{"$connect", "$default", "$disconnect", "a.b c",
-                                      "send-message_2"}));
+  EXPECT_EQ(
+      result.api->RouteKeys(),
+      (std::vector<std::string>{"$connect", "$default", "$disconnect", "a.b c", "send-message_2"}));
   EXPECT_EQ(result.api->FunctionFor("$disconnect")->name, "g");
 }
 

@@ -200,7 +200,7 @@ const std::vector<std::string> kRouteKeys = {"$connect", "$disconnect", "$defaul
                                              "sendMessage"};
 
 std::optional<std::string> Select(const std::string& expression, const std::string& body,
-                                   const std::vector<std::string>& keys = kRouteKeys) {
+                                  const std::vector<std::string>& keys = kRouteKeys) {
   return SelectRoute(MustParse(expression), keys, body);
 }
 
@@ -241,9 +241,9 @@ TEST(SelectionRoute, NothingMatchesWithoutADefaultRoute) {
 }
 
 TEST(SelectionRoute, CompositeExpressionsMatchCompositeKeys) {
-  EXPECT_EQ(Select("${request.body.service}/${request.body.action}", kDocBody,
-                   {"$default", "chat/join"}),
-            "chat/join");
+  EXPECT_EQ(
+      Select("${request.body.service}/${request.body.action}", kDocBody, {"$default", "chat/join"}),
+      "chat/join");
   EXPECT_EQ(Select("${request.body.action}-beta", kDocBody, {"join", "join-beta"}), "join-beta");
 }
 
