@@ -20,6 +20,7 @@
 #include <mutex>
 #include <thread>
 
+#include "install_paths.h"
 #include "log.h"
 
 extern char** environ;
@@ -34,12 +35,6 @@ constexpr int kMaxBackoffMs = 5000;
 constexpr int kStableRunMs = 10000;  // a run this long resets the backoff
 constexpr size_t kTailLines = 20;
 constexpr int kExitsBeforeGivingUp = 3;
-
-std::string ExecutableDirectory() {
-  std::error_code error;
-  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::string() : self.parent_path().string();
-}
 
 bool IsExecutableFile(const std::string& path) {
   std::error_code error;
@@ -394,17 +389,6 @@ int FunctionSupervisor::FreePort() {
   }
   close(fd);
   return port;
-}
-
-std::string HostsDirectory() {
-  if (const char* configured = std::getenv("WSGW_HOSTS_DIR")) return configured;
-  std::error_code error;
-  std::filesystem::path installed =
-      std::filesystem::path(ExecutableDirectory()) / ".." / "share" / "wsgw" / "hosts";
-  if (std::filesystem::is_directory(installed, error)) {
-    return std::filesystem::weakly_canonical(installed, error).string();
-  }
-  return std::string(WSGW_SOURCE_DIR) + "/lambda-bridge/hosts";
 }
 
 ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,

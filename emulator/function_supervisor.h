@@ -52,8 +52,4 @@ class FunctionSupervisor {
 ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,
                            const std::string& management_endpoint);
 
-// The folder holding the Node.js and Python hosts: $WSGW_HOSTS_DIR, else beside the installed
-// binary (../share/wsgw/hosts), else the source tree's lambda-bridge/hosts.
-std::string HostsDirectory();
-
 }  // namespace wsgw

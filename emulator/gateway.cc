@@ -24,6 +24,8 @@
 #include "lambda_event.h"
 #include "log.h"
 #include "management_path.h"
+#include "static_files.h"
+#include "utf8.h"
 
 namespace wsgw {
 namespace {
@@ -946,7 +948,8 @@ void Gateway::Impl::Dispatch(Connection* connection, std::string body) {
            if (verdict.failed) {
              Send(connection, GatewayErrorFrame("Internal server error", id, request_id), false);
            } else if (verdict.reply) {
-             Send(connection, std::move(*verdict.reply), false);
+             bool binary = !IsValidUtf8(*verdict.reply);  // isBase64Encoded bodies may be bytes
+             Send(connection, std::move(*verdict.reply), binary);
            }
          });
 }
@@ -1112,42 +1115,6 @@ std::string NewAmznRequestId() {
   return text;
 }
 
-bool IsValidUtf8(std::string_view bytes) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    auto lead = static_cast<unsigned char>(bytes[i]);
-    size_t extra;
-    uint32_t code;
-    if (lead < 0x80) {
-      extra = 0;
-      code = lead;
-    } else if ((lead & 0xE0) == 0xC0) {
-      extra = 1;
-      code = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      extra = 2;
-      code = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      extra = 3;
-      code = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (bytes.size() - i <= extra) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      auto next = static_cast<unsigned char>(bytes[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr uint32_t kSmallest[] = {0, 0x80, 0x800, 0x10000};
-    if (code < kSmallest[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 std::string HttpMethod(lws* wsi) {
   static constexpr std::pair<lws_token_indexes, const char*> kMethods[] = {
       {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
@@ -1204,6 +1171,13 @@ int Gateway::Impl::OnHttp(lws* wsi, const char* uri) {
   std::string method = HttpMethod(wsi);
   std::optional<ManagementTarget> target = ParseManagementPath(path);
   if (!target) {
+    if (!options.webRoot.empty() && (method == "GET" || method == "HEAD")) {
+      std::string file_path = path.substr(0, path.find('?'));
+      if (std::optional<StaticFile> file = LoadStaticFile(options.webRoot, file_path)) {
+        return WriteHttpResponse(wsi, 200, file->contentType, {{"Cache-Control", "no-cache"}},
+                                 method == "HEAD" ? std::string() : file->body);
+      }
+    }
     Log::Debug("http 404", {Str("method", method), Str("path", path)});
     return WriteHttpResponse(wsi, 404, "application/json", {},
                              JsonMessageBody("Not Found: " + path +

@@ -19,6 +19,7 @@ struct GatewayOptions {
   std::string host = "127.0.0.1";
   int port = 3001;  // 0 picks a free port
   int shutdownGraceMs = 5000;  // how long SIGINT/SIGTERM waits for $disconnect deliveries
+  std::string webRoot;         // when set, GET/HEAD of other paths serve files from here
 };
 
 class Gateway {

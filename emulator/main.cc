@@ -15,6 +15,7 @@
 
 #include "function_supervisor.h"
 #include "gateway.h"
+#include "install_paths.h"
 #include "log.h"
 #include "routes_config.h"
 
@@ -25,6 +26,7 @@ constexpr char kUsage[] =
   wsgw-emulate --routes routes.json [--routes other.json ...] [--host 127.0.0.1] [--port 3001]
                [--stage NAME] [--ready-file PATH] [--log-format text|json]
                [--log-level error|warn|info|debug]
+  wsgw-emulate --demo [--port 3001] [--data-dir PATH]
   wsgw-emulate --check routes.json [more.json ...]
   wsgw-emulate --help | --version
 
@@ -42,6 +44,10 @@ Options:
   --log-format F     text (default) or json: one JSON object per line
   --log-level L      error, warn, info (default) or debug
   --check FILE...    validates routes files only: exit 0, or print every problem and exit 2
+  --demo             serves the bundled chat (stage chat) and counter (stage counter) apps and
+                     their web pages at http://HOST:PORT/
+  --data-dir PATH    where the demo keeps its SQLite data (default: $XDG_CACHE_HOME/wsgw/demo,
+                     else ~/.cache/wsgw/demo)
 )";
 
 struct Arguments {
@@ -54,6 +60,8 @@ struct Arguments {
   wsgw::LogFormat logFormat = wsgw::LogFormat::kText;
   wsgw::LogLevel logLevel = wsgw::LogLevel::kInfo;
   int startTimeoutMs = 30000;  // for started functions to accept connections
+  bool demo = false;
+  std::string dataDir;
 };
 
 [[noreturn]] void UsageError(const std::string& message) {
@@ -71,7 +79,7 @@ bool ParsePort(const char* text, int* port) {
 
 Arguments ParseArguments(int argc, char** argv) {
   enum Option { kRoutes = 1, kHost, kPort, kStage, kReadyFile, kLogFormat, kLogLevel, kCheck,
-                kHelp, kVersion };
+                kHelp, kVersion, kDemo, kDataDir };
   static const option kOptions[] = {
       {"routes", required_argument, nullptr, kRoutes},
       {"host", required_argument, nullptr, kHost},
@@ -81,6 +89,8 @@ Arguments ParseArguments(int argc, char** argv) {
       {"log-format", required_argument, nullptr, kLogFormat},
       {"log-level", required_argument, nullptr, kLogLevel},
       {"check", required_argument, nullptr, kCheck},
+      {"demo", no_argument, nullptr, kDemo},
+      {"data-dir", required_argument, nullptr, kDataDir},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -111,6 +121,8 @@ Arguments ParseArguments(int argc, char** argv) {
         }
         break;
       case kCheck: args.check.emplace_back(optarg); break;
+      case kDemo: args.demo = true; break;
+      case kDataDir: args.dataDir = optarg; break;
       case kHelp: std::cout << kUsage; std::exit(0);
       case kVersion: std::cout << "wsgw-emulate " << WSGW_VERSION << "\n"; std::exit(0);
       case ':': UsageError(std::string(argv[optind - 1]) + " needs a value");
@@ -122,9 +134,11 @@ Arguments ParseArguments(int argc, char** argv) {
     if (args.check.empty()) UsageError(std::string("unexpected argument '") + argv[i] + "'");
     args.check.emplace_back(argv[i]);
   }
-  if (args.check.empty() && args.routes.empty()) {
-    UsageError("nothing to serve: give --routes routes.json (or --check routes.json)");
+  if (args.demo && !args.routes.empty()) UsageError("--demo serves its own APIs; drop --routes");
+  if (args.check.empty() && args.routes.empty() && !args.demo) {
+    UsageError("nothing to serve: give --routes routes.json, --demo, or --check routes.json");
   }
+  if (!args.dataDir.empty() && !args.demo) UsageError("--data-dir goes with --demo");
   return args;
 }
 
@@ -162,6 +176,13 @@ void ValidateTogether(std::vector<wsgw::ApiConfig>& apis, const Arguments& args)
       std::exit(2);
     }
   }
+}
+
+std::string DefaultDemoDataDir() {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  if (cache != nullptr && *cache != '\0') return std::string(cache) + "/wsgw/demo";
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : ".") + "/.cache/wsgw/demo";
 }
 
 std::string ReadyJson(const wsgw::Gateway& gateway) {
@@ -227,8 +248,31 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  std::string web_root;
+  if (args.demo) {
+    std::string share = wsgw::ShareDirectory();
+    args.routes = {share + "/chat/routes.json", share + "/counter/routes.json"};
+    web_root = share + "/web";
+  }
   std::vector<wsgw::ApiConfig> apis = LoadAll(args.routes);
   ValidateTogether(apis, args);
+  if (args.demo) {
+    std::string data_dir = args.dataDir.empty() ? DefaultDemoDataDir() : args.dataDir;
+    std::error_code code;
+    std::filesystem::create_directories(data_dir, code);
+    if (code) {
+      std::cerr << "wsgw-emulate: cannot create the demo's data folder " << data_dir << ": "
+                << code.message() << "\n";
+      return 1;
+    }
+    data_dir = std::filesystem::absolute(data_dir).string();
+    for (wsgw::ApiConfig& api : apis) {
+      for (auto& [name, function] : api.functions) {
+        function.env["TABLE_DB"] = data_dir + "/" + api.name + ".sqlite";
+      }
+    }
+    wsgw::Log::Info("demo data folder", {wsgw::Str("path", data_dir)});
+  }
 
   // Started functions get a port now, so that the gateway knows every function's url.
   struct Started {
@@ -252,6 +296,7 @@ int main(int argc, char** argv) {
   options.apis = std::move(apis);
   options.host = args.host;
   options.port = args.port;
+  options.webRoot = web_root;
   wsgw::Gateway gateway(std::move(options));
   std::string error;
   if (!gateway.Start(&error)) {
@@ -287,6 +332,9 @@ int main(int argc, char** argv) {
                 << "  Management: http://" << authority << "/" << api.stage
                 << "/@connections/{connectionId}\n";
     }
+  }
+  if (!web_root.empty()) {
+    std::cout << "Demo pages: http://" << gateway.host() << ":" << gateway.port() << "/\n";
   }
   std::cout.flush();
   if (!args.readyFile.empty() && !WriteFileAtomically(args.readyFile, ReadyJson(gateway), &error)) {

@@ -128,13 +128,13 @@ describe('shutdown', () => {
 
       const result = await gateway.stop(signal);
 
-      assert.deepEqual(result, { code: 0, signal: null });
       for (const { ws, connectionId } of clients) {
         assert.deepEqual(await ws.waitClosed(2000), { code: 1001, reason: 'Going away' });
         const disconnects = functions.received(isEvent('DISCONNECT', connectionId));
         assert.equal(disconnects.length, 1, `no $disconnect for ${connectionId} before exit`);
         assert.equal(disconnects[0].event.requestContext.disconnectStatusCode, 1001);
       }
+      assert.deepEqual(result, { code: 0, signal: null });
     });
   }
 
