@@ -211,6 +211,14 @@ struct FunctionSupervisor::Impl {
 
   void EmitLine(Child& child, std::string line, const char* stream) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    // Lambda runtimes put a multi-line record on one line with '\r' between its lines; a
+    // terminal shows that best as separate lines, each with the function's name.
+    size_t carriage = line.find('\r');
+    if (carriage != std::string::npos) {
+      EmitLine(child, line.substr(0, carriage), stream);
+      EmitLine(child, line.substr(carriage + 1), stream);
+      return;
+    }
     child.tail.push_back(line);
     if (child.tail.size() > kTailLines) child.tail.pop_front();
     if (Log::format() == LogFormat::kJson) {

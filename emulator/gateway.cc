@@ -1169,7 +1169,7 @@ int WriteAwsResponse(lws* wsi, int status, const std::string& error_type, const 
 int Gateway::Impl::OnHttp(lws* wsi, const char* uri) {
   std::string path = uri == nullptr ? "/" : uri;
   std::string method = HttpMethod(wsi);
-  std::optional<ManagementTarget> target = ParseManagementPath(path);
+  std::optional<ManagementTarget> target = ParseManagementPath(path, /*decode=*/false);
   if (!target) {
     if (!options.webRoot.empty() && (method == "GET" || method == "HEAD")) {
       std::string file_path = path.substr(0, path.find('?'));

@@ -33,7 +33,12 @@ std::string JsonLine(LogLevel level, std::string_view msg, const std::vector<Log
   line["msg"] = std::string(msg);
   for (const LogField& field : fields) {
     if (field.numeric) {
-      line[field.key] = std::strtod(field.value.c_str(), nullptr);
+      double value = std::strtod(field.value.c_str(), nullptr);
+      if (value == std::floor(value) && std::fabs(value) < 9e15) {
+        line[field.key] = static_cast<Json::Int64>(value);
+      } else {
+        line[field.key] = value;
+      }
     } else {
       line[field.key] = field.value;
     }
@@ -41,6 +46,8 @@ std::string JsonLine(LogLevel level, std::string_view msg, const std::vector<Log
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "";
   builder["emitUTF8"] = true;
+  builder["precision"] = 3;
+  builder["precisionType"] = "decimal";
   return Json::writeString(builder, line);
 }
 

@@ -6,7 +6,7 @@
 
 namespace wsgw {
 
-std::optional<ManagementTarget> ParseManagementPath(std::string_view path) {
+std::optional<ManagementTarget> ParseManagementPath(std::string_view path, bool decode) {
   size_t query = path.find('?');
   if (query != std::string_view::npos) path = path.substr(0, query);
   std::vector<std::string> segments;
@@ -15,7 +15,10 @@ std::optional<ManagementTarget> ParseManagementPath(std::string_view path) {
     size_t slash = path.find('/', start);
     if (slash == std::string_view::npos) slash = path.size();
     // Each segment is decoded on its own, so an encoded '/' (%2F) stays inside its segment.
-    if (slash > start) segments.push_back(PercentDecode(path.substr(start, slash - start), false));
+    if (slash > start) {
+      std::string_view segment = path.substr(start, slash - start);
+      segments.push_back(decode ? PercentDecode(segment, false) : std::string(segment));
+    }
     start = slash + 1;
   }
   ManagementTarget target;

@@ -14,7 +14,9 @@ struct ManagementTarget {
   std::string connectionId;          // decoded; may be empty (a request without an id)
 };
 
-// nullopt when the path is not an @connections path at all.
-std::optional<ManagementTarget> ParseManagementPath(std::string_view path);
+// nullopt when the path is not an @connections path at all. `decode` percent-decodes each
+// segment; pass false for a path that was decoded already (libwebsockets decodes the URI it
+// hands to the HTTP callback, and decoding twice would turn "%2541" into "A").
+std::optional<ManagementTarget> ParseManagementPath(std::string_view path, bool decode = true);
 
 }  // namespace wsgw

@@ -22,6 +22,7 @@
 #include <iostream>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -124,13 +125,20 @@ std::string PercentDecode(std::string_view text) {
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    default: return "Error";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    default:
+      return "Error";
   }
 }
 
@@ -149,8 +157,8 @@ Response ServiceError(int status, const char* error_type, const std::string& mes
 }
 
 std::string Serialize(const Response& response, bool keep_alive) {
-  std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                    ReasonPhrase(response.status) + "\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(response.status) + " " + ReasonPhrase(response.status) + "\r\n";
   out += "Content-Type: application/json\r\n";
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   for (const std::string& header : response.headers) out += header + "\r\n";
@@ -298,8 +306,8 @@ std::optional<std::string> InvokedFunction(std::string_view path) {
       path.substr(path.size() - kInvokeSuffix.size()) != kInvokeSuffix) {
     return std::nullopt;
   }
-  std::string_view name = path.substr(
-      kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size());
+  std::string_view name =
+      path.substr(kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size());
   if (name.find('/') != std::string_view::npos) return std::nullopt;
   return PercentDecode(name);
 }
@@ -364,7 +372,7 @@ std::chrono::milliseconds Context::RemainingTime() const {
 
 struct Server::Impl {
   struct Connection {
-    UniqueFd fd;
+    UniqueFd fd;  // guarded by connections_mutex: its thread closes it when done
     std::thread thread;
     std::atomic<bool> done{false};
   };
@@ -375,8 +383,9 @@ struct Server::Impl {
   UniqueFd stop_read;
   UniqueFd stop_write;
   uint16_t port = 0;
-  // Only the thread running Serve() touches this list.
+  // The list itself is only touched by the thread running Serve().
   std::list<std::unique_ptr<Connection>> connections;
+  std::mutex connections_mutex;
 
   void ReapFinished() {
     for (auto it = connections.begin(); it != connections.end();) {
@@ -483,9 +492,9 @@ struct Server::Impl {
                   ? ServiceError(413, "RequestTooLargeException",
                                  "Request must be smaller than " + std::to_string(kMaxBodyBytes) +
                                      " bytes for the InvokeFunction operation")
-                  : ServiceError(400, "BadRequestException",
-                                 std::string("Malformed HTTP request: ") +
-                                     http_errno_description(error));
+                  : ServiceError(
+                        400, "BadRequestException",
+                        std::string("Malformed HTTP request: ") + http_errno_description(error));
           SendAll(fd, Serialize(response, false));
           DrainBeforeClose(fd);
           return;
@@ -541,8 +550,10 @@ void Server::Serve() {
     connection->fd = UniqueFd(fd);
     Impl::Connection* raw = connection.get();
     try {
-      raw->thread = std::thread([&impl, raw] {
-        impl.ServeConnection(raw->fd.get());
+      raw->thread = std::thread([&impl, raw, fd] {
+        impl.ServeConnection(fd);
+        std::lock_guard<std::mutex> lock(impl.connections_mutex);
+        raw->fd.Reset();
         raw->done.store(true);
       });
     } catch (const std::system_error& error) {
@@ -552,8 +563,13 @@ void Server::Serve() {
     }
     impl.connections.push_back(std::move(connection));
   }
-  // Idle connections see end-of-file at once; busy ones answer first, then see it.
-  for (auto& connection : impl.connections) shutdown(connection->fd.get(), SHUT_RD);
+  {
+    // Idle connections see end-of-file at once; busy ones answer first, then see it.
+    std::lock_guard<std::mutex> lock(impl.connections_mutex);
+    for (auto& connection : impl.connections) {
+      if (connection->fd.get() >= 0) shutdown(connection->fd.get(), SHUT_RD);
+    }
+  }
   for (auto& connection : impl.connections) connection->thread.join();
   impl.connections.clear();
 }

@@ -114,8 +114,8 @@ struct Table::Impl {
       return ActiveStatement(found->second.get());
     }
     sqlite3_stmt* raw = nullptr;
-    int code = sqlite3_prepare_v3(db.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw,
-                                  nullptr);
+    int code =
+        sqlite3_prepare_v3(db.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     Statement statement(raw);
     if (code != SQLITE_OK) Fail("cannot prepare \"" + sql + "\"", code);
     return ActiveStatement(statements.emplace(sql, std::move(statement)).first->second.get());
@@ -240,8 +240,7 @@ struct Table::Impl {
   };
 };
 
-Table::Table(const std::string& database_path, const std::string& table_name,
-             TableOptions options)
+Table::Table(const std::string& database_path, const std::string& table_name, TableOptions options)
     : impl_(std::make_unique<Impl>()) {
   Impl& impl = *impl_;
   impl.path = database_path;
@@ -262,9 +261,9 @@ Table::Table(const std::string& database_path, const std::string& table_name,
   }
 
   sqlite3* raw = nullptr;
-  int code = sqlite3_open_v2(database_path.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+  int code =
+      sqlite3_open_v2(database_path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   impl.db.reset(raw);
   if (code != SQLITE_OK) impl.Fail("cannot open the database", code);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
@@ -298,7 +297,7 @@ std::optional<Json::Value> Table::Get(std::string_view key) {
 bool Table::Delete(std::string_view key) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   ActiveStatement statement = impl_->Prepare("DELETE FROM " + impl_->quoted_table +
-                                           " WHERE key = ?1 RETURNING " + impl_->visible);
+                                             " WHERE key = ?1 RETURNING " + impl_->visible);
   impl_->BindText(statement, 1, key);
   impl_->BindNow(statement);
   bool deleted = false;
@@ -320,10 +319,9 @@ std::vector<Json::Value> Table::Query(std::string_view secondary_key, const Json
     throw StoreError("a secondary key value must be a string or a number, not " + ToJson(value));
   }
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  ActiveStatement statement =
-      impl_->Prepare("SELECT item FROM " + impl_->quoted_table + " WHERE " +
-                     AttributeExpression(secondary_key) + " = ?1 AND " + impl_->visible +
-                     " ORDER BY key");
+  ActiveStatement statement = impl_->Prepare("SELECT item FROM " + impl_->quoted_table + " WHERE " +
+                                             AttributeExpression(secondary_key) + " = ?1 AND " +
+                                             impl_->visible + " ORDER BY key");
   if (value.isString()) {
     impl_->BindText(statement, 1, value.asString());
   } else if (value.isInt64()) {
@@ -337,8 +335,8 @@ std::vector<Json::Value> Table::Query(std::string_view secondary_key, const Json
 
 std::vector<Json::Value> Table::Scan() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  ActiveStatement statement = impl_->Prepare("SELECT item FROM " + impl_->quoted_table +
-                                           " WHERE " + impl_->visible + " ORDER BY key");
+  ActiveStatement statement = impl_->Prepare("SELECT item FROM " + impl_->quoted_table + " WHERE " +
+                                             impl_->visible + " ORDER BY key");
   impl_->BindNow(statement);
   return impl_->Items(statement, "cannot scan items");
 }

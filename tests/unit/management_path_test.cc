@@ -32,6 +32,12 @@ TEST(ManagementPath, MissingIdIsEmptyNotAnError) {
   EXPECT_EQ(target->connectionId, "");
 }
 
+TEST(ManagementPath, AnAlreadyDecodedPathIsNotDecodedAgain) {
+  std::optional<ManagementTarget> target = ParseManagementPath("/dev/@connections/X%41", false);
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->connectionId, "X%41");
+}
+
 TEST(ManagementPath, OtherPathsAreNotManagementPaths) {
   EXPECT_FALSE(ParseManagementPath("/"));
   EXPECT_FALSE(ParseManagementPath("/dev"));

@@ -61,9 +61,9 @@ using Handler = std::function<Json::Value(const Json::Value& event, const Contex
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 9000;  // 0 picks a free port; Server::port() tells which
-  std::string function_name;                    // empty: taken from each invoke URL
-  std::chrono::seconds timeout{29};             // sets Context::deadline
+  uint16_t port = 9000;              // 0 picks a free port; Server::port() tells which
+  std::string function_name = {};    // empty: taken from each invoke URL
+  std::chrono::seconds timeout{29};  // sets Context::deadline
 };
 
 // The options a started function gets from wsgw-emulate's environment (WSGW_FUNCTION_HOST,
@@ -142,10 +142,12 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Every member has an initializer, so {.partition_key = "name"} leaves the rest out without a
+// -Wmissing-field-initializers warning.
 struct TableOptions {
-  std::string partition_key = "id";         // every item has it, as a non-empty string
-  std::vector<std::string> secondary_keys;  // attributes Query() can look up (indexed)
-  std::string ttl_attribute;  // a Number attribute in epoch seconds; once past, the item is gone
+  std::string partition_key = "id";              // every item has it, as a non-empty string
+  std::vector<std::string> secondary_keys = {};  // attributes Query() can look up (indexed)
+  std::string ttl_attribute = {};  // a Number attribute in epoch seconds; once past, item is gone
 };
 
 // One table of items (JSON objects) in an SQLite database file, created on first use. Several

@@ -9,8 +9,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
-export const WSGW_BIN = process.env.WSGW_BIN || '/work/main/build/emulator/wsgw-emulate';
+// CTest sets WSGW_BIN; by hand, the default build directory's binary is used.
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const WSGW_BIN =
+  process.env.WSGW_BIN ||
+  [path.join(REPO_ROOT, 'build/bin/wsgw-emulate'), path.join(REPO_ROOT, 'build/emulator/wsgw-emulate')].find(
+    (candidate) => existsSync(candidate),
+  ) ||
+  path.join(REPO_ROOT, 'build/bin/wsgw-emulate');
 
 const liveProcesses = new Set();
 const tempDirs = new Set();

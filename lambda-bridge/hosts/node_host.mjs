@@ -1,0 +1,940 @@
+// wsgw's Node.js host: runs a handler written for AWS Lambda's Node.js runtime, unchanged, behind
+// the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations).
+//
+// One file with no dependency, two roles (see README.md beside this file):
+//   - the front (started by the gateway): an HTTP server on WSGW_FUNCTION_HOST:WSGW_FUNCTION_PORT
+//     that owns a pool of worker processes, hands each invocation to an idle one (spawning another
+//     when all are busy) and reloads them when a file under WSGW_HANDLER_ROOT changes;
+//   - a worker (forked with --wsgw-worker): one Lambda execution environment. It loads WSGW_HANDLER
+//     the way Lambda's runtime does and runs one invocation at a time; module state persists
+//     between the invocations it runs, as in a warm Lambda.
+// Works on Node.js 18 and later.
+import { fork, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import util from 'node:util';
+
+const WORKER_FLAG = '--wsgw-worker';
+const HOST = 'wsgw node host';
+
+// ---------------------------------------------------------------------------------------------
+// Shared by both roles
+// ---------------------------------------------------------------------------------------------
+
+// Lambda's Node.js runtime reports errors with these names (errorType "Runtime.ImportModuleError").
+function runtimeErrorClass(name) {
+  const ErrorClass = class extends Error {};
+  Object.defineProperty(ErrorClass, 'name', { value: name });
+  ErrorClass.prototype.name = `Runtime.${name}`;
+  return ErrorClass;
+}
+const ImportModuleError = runtimeErrorClass('ImportModuleError');
+const HandlerNotFound = runtimeErrorClass('HandlerNotFound');
+const MalformedHandlerName = runtimeErrorClass('MalformedHandlerName');
+const UserCodeSyntaxError = runtimeErrorClass('UserCodeSyntaxError');
+const UnhandledPromiseRejection = runtimeErrorClass('UnhandledPromiseRejection');
+
+function isErrorLike(value) {
+  return (
+    value instanceof Error ||
+    (value &&
+      typeof value.name === 'string' &&
+      typeof value.message === 'string' &&
+      typeof value.stack === 'string')
+  );
+}
+
+// The invocation error body Lambda's Node.js runtime writes: {errorType, errorMessage, trace}.
+function toErrorPayload(error) {
+  try {
+    if (util.types.isNativeError(error) || isErrorLike(error)) {
+      return {
+        errorType: error.name,
+        errorMessage: error.message,
+        trace: typeof error.stack === 'string' ? error.stack.split('\n') : [],
+      };
+    }
+    return { errorType: typeof error, errorMessage: error.toString(), trace: [] };
+  } catch {
+    return {
+      errorType: 'handled',
+      errorMessage:
+        'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker: one execution environment
+// ---------------------------------------------------------------------------------------------
+
+async function runWorker(appRoot, handlerString) {
+  let requestId; // undefined until the first invocation, as in Lambda's own log lines
+  patchConsole(() => requestId);
+
+  let handler = null;
+  let current = null; // the invocation in progress: {fail(error)}
+
+  process.on('disconnect', () => process.exit(0));
+  // Ctrl-C in a terminal reaches the whole process group: the front decides what it means.
+  process.on('SIGINT', () => {});
+
+  const crash = (label, error, exitCode) => {
+    console.error(label, formatForLog(error));
+    if (current) {
+      current.fail(error, { logged: true, exitAfter: exitCode });
+    } else if (!handler) {
+      process.send(loadErrorMessage(error, appRoot, true), () => process.exit(exitCode));
+    } else {
+      process.exit(exitCode);
+    }
+  };
+  process.on('uncaughtException', (error) => crash('Uncaught Exception', error, 129));
+  process.on('unhandledRejection', (reason) => {
+    crash('Unhandled Promise Rejection', new UnhandledPromiseRejection(reason?.toString()), 128);
+  });
+
+  try {
+    handler = await loadHandler(appRoot, handlerString);
+  } catch (error) {
+    process.send(loadErrorMessage(error, appRoot, false), () => process.exit(1));
+    return;
+  }
+
+  process.on('message', (message) => {
+    if (message?.type !== 'invoke') return;
+    requestId = message.requestId;
+    current = invoke(handler, message, (result) => {
+      current = null;
+      process.send({ type: 'result', ...result }, () => {
+        if (result.exitAfter !== undefined) process.exit(result.exitAfter);
+      });
+    });
+  });
+  process.send({ type: 'ready' });
+}
+
+// Runs one invocation. `finish` gets {ok, payload} exactly once: payload is the JSON text of the
+// result, or of the error body. Supports async handlers, handlers returning a promise, callback
+// handlers, context.succeed/fail/done, and synchronous handlers that never answer (null once the
+// event loop has nothing left to do, as in Lambda).
+function invoke(handler, message, finish) {
+  let finished = false;
+  const succeed = (result) => {
+    if (finished) return;
+    let payload;
+    try {
+      payload = JSON.stringify(result === undefined ? null : result);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    finished = true;
+    finish({ ok: true, payload: payload === undefined ? 'null' : payload });
+  };
+  const fail = (error, { logged = false, exitAfter } = {}) => {
+    if (finished) {
+      if (exitAfter !== undefined) process.exit(exitAfter);
+      return;
+    }
+    finished = true;
+    if (!logged) console.error('Invoke Error', formatForLog(error));
+    finish({ ok: false, payload: JSON.stringify(toErrorPayload(error)), exitAfter });
+  };
+
+  let waitsForEmptyEventLoop = true;
+  const env = process.env;
+  const context = {
+    get callbackWaitsForEmptyEventLoop() {
+      return waitsForEmptyEventLoop;
+    },
+    set callbackWaitsForEmptyEventLoop(value) {
+      waitsForEmptyEventLoop = value;
+    },
+    succeed: (result) => succeed(result),
+    fail: (error) => fail(error === undefined || error === null ? 'handled' : error),
+    done: (error, result) =>
+      error === undefined || error === null ? succeed(result) : fail(error),
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: message.clientContext,
+    identity: undefined,
+    invokedFunctionArn: message.invokedFunctionArn,
+    awsRequestId: message.requestId,
+    getRemainingTimeInMillis: () => message.deadlineMs - Date.now(),
+  };
+  // Lambda's callback answers once the event loop is empty unless callbackWaitsForEmptyEventLoop
+  // is false; here it answers at once (README.md, "Differences from Lambda").
+  const callback = (error, result) =>
+    error === undefined || error === null ? succeed(result) : fail(error);
+
+  const baseline = activeResources();
+  try {
+    const event = JSON.parse(message.event);
+    const result = handler(event, context, callback);
+    if (result && typeof result.then === 'function') {
+      Promise.resolve(result).then(succeed, fail);
+    } else if (!finished) {
+      whenEventLoopEmpty(
+        baseline,
+        () => finished,
+        () => succeed(null),
+      );
+    }
+  } catch (error) {
+    fail(error);
+  }
+  return { fail };
+}
+
+// Counts of the resources keeping the event loop alive, by type; null when Node cannot tell.
+function activeResources() {
+  if (typeof process.getActiveResourcesInfo !== 'function') return null;
+  const counts = new Map();
+  for (const type of process.getActiveResourcesInfo())
+    counts.set(type, (counts.get(type) || 0) + 1);
+  return counts;
+}
+
+// Calls onEmpty once the worker holds no more resources than it did before the invocation
+// (timers, sockets, file operations the handler started have all finished).
+function whenEventLoopEmpty(baseline, isFinished, onEmpty) {
+  if (!baseline) {
+    setImmediate(() => isFinished() || onEmpty());
+    return;
+  }
+  const check = () => {
+    if (isFinished()) return;
+    const now = activeResources();
+    now.set('Timeout', (now.get('Timeout') || 0) - 1); // this check's own timer
+    for (const [type, count] of now) {
+      if (count > (baseline.get(type) || 0)) {
+        setTimeout(check, 20);
+        return;
+      }
+    }
+    onEmpty();
+  };
+  setTimeout(check, 0);
+}
+
+// Lambda's text log format: `<ISO time>\t<requestId>\t<LEVEL>\t<message>`, one line per call
+// (line breaks inside a message become \r, as Lambda does). AWS_LAMBDA_LOG_LEVEL filters.
+function patchConsole(currentRequestId) {
+  const priorities = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+  const minimum = priorities[String(process.env.AWS_LAMBDA_LOG_LEVEL || '').toUpperCase()] || 1;
+  const logger = (level, stream) => {
+    if (priorities[level] < minimum) return () => {};
+    return (message, ...params) => {
+      const text = util.format(message, ...params);
+      const line = `${new Date().toISOString()}\t${currentRequestId()}\t${level}\t${text}`;
+      stream.write(`${line.replace(/\r?\n/g, '\r')}\n`);
+    };
+  };
+  console.trace = logger('TRACE', process.stdout);
+  console.debug = logger('DEBUG', process.stdout);
+  console.info = logger('INFO', process.stdout);
+  console.log = console.info;
+  console.warn = logger('WARN', process.stderr);
+  console.error = logger('ERROR', process.stderr);
+  console.fatal = logger('FATAL', process.stderr);
+}
+
+// How Lambda logs an error object: a tab, then JSON with errorType, errorMessage and the stack.
+function formatForLog(error) {
+  const asError = error instanceof Error ? error : new Error(error);
+  try {
+    return `\t${JSON.stringify(asError, (key, value) => {
+      if (!(value instanceof Error)) return value;
+      const plain = {
+        errorType: value.name,
+        errorMessage: value.message,
+        code: value.code,
+        ...value,
+      };
+      if (typeof value.stack === 'string') plain.stack = value.stack.split('\n');
+      return plain;
+    })}`;
+  } catch {
+    return `\t${JSON.stringify(toErrorPayload(asError))}`;
+  }
+}
+
+// Loads the handler as Lambda's Node.js runtime does: "dir/file.export.nested" relative to the
+// task root; "file" tried as is, then .js (CommonJS unless the nearest package.json says
+// "type": "module"), .mjs, .cjs, then as a module name resolved from the root.
+async function loadHandler(appRoot, fullHandlerString) {
+  if (fullHandlerString.includes('..')) {
+    throw new MalformedHandlerName(
+      `'${fullHandlerString}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`,
+    );
+  }
+  const moduleAndHandler = path.basename(fullHandlerString);
+  const moduleRoot = fullHandlerString.substring(0, fullHandlerString.indexOf(moduleAndHandler));
+  const match = /^([^.]*)\.(.*)$/.exec(moduleAndHandler);
+  if (!match) throw new MalformedHandlerName('Bad handler');
+  const [, moduleName, handlerPath] = match;
+
+  let userModule;
+  try {
+    userModule = await loadUserModule(appRoot, moduleRoot, moduleName);
+  } catch (error) {
+    if (error instanceof SyntaxError) throw withCause(new UserCodeSyntaxError(error), error);
+    if (error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ERR_MODULE_NOT_FOUND') {
+      throw withCause(new ImportModuleError(error), error);
+    }
+    throw error;
+  }
+  const handler = handlerPath.split('.').reduce((object, key) => object && object[key], userModule);
+  if (!handler) throw new HandlerNotFound(`${fullHandlerString} is undefined or not exported`);
+  if (typeof handler !== 'function')
+    throw new HandlerNotFound(`${fullHandlerString} is not a function`);
+  return handler;
+}
+
+function withCause(error, cause) {
+  Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+  return error;
+}
+
+// The ES module file the loader imported last: where to look when its graph fails to parse.
+let lastImportedFile = null;
+
+async function loadUserModule(appRoot, moduleRoot, moduleName) {
+  const require = createRequire(fileURLToPath(import.meta.url));
+  const base = path.resolve(appRoot, moduleRoot, moduleName);
+  const requireIfExists = (file) => (fs.existsSync(file) ? require(file) : undefined);
+  const importIfExists = async (file) => {
+    if (!fs.existsSync(file)) return undefined;
+    lastImportedFile = file;
+    return import(pathToFileURL(file).href);
+  };
+
+  const extensionless = requireIfExists(base);
+  if (extensionless) return extensionless;
+  const typeModule = nearestPackageIsTypeModule(path.dirname(base));
+  if (!typeModule) {
+    const loaded = requireIfExists(`${base}.js`);
+    if (loaded) return loaded;
+  }
+  const loaded =
+    (typeModule && (await importIfExists(`${base}.js`))) ||
+    (await importIfExists(`${base}.mjs`)) ||
+    requireIfExists(`${base}.cjs`);
+  if (loaded) return loaded;
+  let resolved;
+  try {
+    resolved = require.resolve(moduleName, { paths: [appRoot, path.resolve(appRoot, moduleRoot)] });
+  } catch (error) {
+    const tried = ['', '.js', '.mjs', '.cjs'].map(
+      (extension) => path.relative(appRoot, base) + extension,
+    );
+    error.wsgwHint = `no file ${tried.join(', ')} under ${appRoot}, and no package "${moduleName}"`;
+    throw error;
+  }
+  return require(resolved);
+}
+
+function nearestPackageIsTypeModule(folder) {
+  for (;;) {
+    if (folder.endsWith(`${path.sep}node_modules`)) return false;
+    const manifest = path.join(folder, 'package.json');
+    if (fs.existsSync(manifest)) {
+      try {
+        return JSON.parse(fs.readFileSync(manifest, 'utf8'))?.type === 'module';
+      } catch (error) {
+        console.warn(
+          `${manifest} cannot be read, it will be ignored for ES module detection purposes.`,
+          error,
+        );
+        return false;
+      }
+    }
+    const parent = path.dirname(folder);
+    if (parent === folder) return false;
+    folder = parent;
+  }
+}
+
+// What the front needs to answer and report a failed load.
+function loadErrorMessage(error, appRoot, retryable) {
+  const payload = toErrorPayload(error);
+  // Syntax errors, a missing export and a malformed handler name only change when files under
+  // the root change; anything else (a missing package, an exception thrown by the module's own
+  // code) is tried again at the next invocation, as Lambda does.
+  const deterministic = [UserCodeSyntaxError, HandlerNotFound, MalformedHandlerName].some(
+    (ErrorClass) => error instanceof ErrorClass,
+  );
+  return {
+    type: 'loadError',
+    payload,
+    retryable: retryable || !deterministic,
+    report: describeLoadError(error, appRoot),
+  };
+}
+
+// The loader's own words: the original error and the user's frames of its stack (not Node's nor
+// this host's), with the file and line for syntax errors.
+function describeLoadError(error, appRoot) {
+  if (error instanceof HandlerNotFound || error instanceof MalformedHandlerName)
+    return error.message;
+  const original = error?.cause ?? error;
+  const stack = typeof original?.stack === 'string' ? original.stack : String(original);
+  const hostFile = fileURLToPath(import.meta.url);
+  const lines = stack.split('\n').filter((line) => {
+    if (!/^\s+at /.test(line)) return true;
+    return (
+      !line.includes('node:internal') &&
+      !line.includes(hostFile) &&
+      !/\(<anonymous>\)$|^\s+at <anonymous>$/.test(line)
+    );
+  });
+  let details = lines.join('\n');
+  const fromUserCode = lines.some((line) => /^\s+at /.test(line));
+  if (original instanceof SyntaxError && stack.startsWith('SyntaxError') && !fromUserCode) {
+    // An ES module that failed to parse or link: Node names the file only when the error is
+    // uncaught, so ask a fresh Node to show it. Parsing and linking run no module code.
+    const location = esmSyntaxErrorLocation(appRoot, lastImportedFile);
+    if (location) details = `${location}\n\n${details}`;
+  }
+  if (original?.wsgwHint) details += `\n(${original.wsgwHint})`;
+  return details;
+}
+
+function esmSyntaxErrorLocation(appRoot, file) {
+  if (!file) return null;
+  const probe = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`],
+    { cwd: appRoot, encoding: 'utf8', timeout: 10000 },
+  );
+  const output = probe.stderr || '';
+  const at = output.indexOf('SyntaxError');
+  return at > 0 ? output.slice(0, at).trimEnd() : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Front: HTTP server and worker pool
+// ---------------------------------------------------------------------------------------------
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const WATCH_INTERVAL_MS = 1000;
+const SLOW_SCAN_MS = 5;
+const IDLE_WORKER_MS = 5 * 60 * 1000;
+// Directories and files under the handler root whose changes do not reload the handler.
+const IGNORED_DIRECTORIES = new Set(['node_modules', '__pycache__', 'venv']);
+const IGNORED_FILES =
+  /(\.sqlite[^/]*|\.db|\.db-journal|\.db-wal|\.db-shm|\.log|\.pyc|\.swp|\.swx|~)$|^\.#/;
+
+function fatal(message) {
+  process.stderr.write(`${HOST}: ${message}\n`);
+  process.exit(2);
+}
+
+function readConfig() {
+  const env = process.env;
+  const handler = env.WSGW_HANDLER;
+  if (!handler) fatal('WSGW_HANDLER is not set (the handler, like "src/handlers/message.handler")');
+  const portText = env.WSGW_FUNCTION_PORT;
+  if (!/^\d+$/.test(portText || '') || Number(portText) > 65535) {
+    fatal(`WSGW_FUNCTION_PORT must be a port number, found "${portText ?? ''}"`);
+  }
+  const timeoutSeconds = Number(env.AWS_LAMBDA_FUNCTION_TIMEOUT);
+  const maxWorkers = Number(env.WSGW_HOST_MAX_WORKERS);
+  const name = env.AWS_LAMBDA_FUNCTION_NAME || env.WSGW_FUNCTION_NAME || 'function';
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  return {
+    handler,
+    root: path.resolve(env.WSGW_HANDLER_ROOT || process.cwd()),
+    host: env.WSGW_FUNCTION_HOST || '127.0.0.1',
+    port: Number(portText),
+    name,
+    timeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : 29000,
+    maxWorkers: Number.isInteger(maxWorkers) && maxWorkers > 0 ? maxWorkers : 16,
+    functionArn: `arn:aws:lambda:${region}:000000000000:function:${name}`,
+  };
+}
+
+// The environment of every worker: the host's own (set by the gateway, never overridden) plus
+// what Lambda's Node.js runtime also provides.
+function workerEnvironment(config) {
+  const env = { ...process.env };
+  const setDefault = (key, value) => {
+    if (env[key] === undefined || env[key] === '') env[key] = value;
+  };
+  setDefault('AWS_LAMBDA_FUNCTION_NAME', config.name);
+  setDefault('AWS_REGION', env.AWS_DEFAULT_REGION || 'us-east-1');
+  setDefault('AWS_DEFAULT_REGION', env.AWS_REGION);
+  if (!env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) {
+    env.AWS_ACCESS_KEY_ID = 'AKIAWSGWLOCAL0000000';
+    env.AWS_SECRET_ACCESS_KEY = 'wsgw-local-placeholder-secret';
+  }
+  setDefault('AWS_LAMBDA_FUNCTION_VERSION', '$LATEST');
+  setDefault('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '128');
+  setDefault('AWS_LAMBDA_FUNCTION_TIMEOUT', String(config.timeoutMs / 1000));
+  setDefault('AWS_LAMBDA_LOG_GROUP_NAME', `/aws/lambda/${env.AWS_LAMBDA_FUNCTION_NAME}`);
+  setDefault('LAMBDA_TASK_ROOT', config.root);
+  setDefault('_HANDLER', config.handler);
+  setDefault('AWS_EXECUTION_ENV', `AWS_Lambda_nodejs${process.versions.node.split('.')[0]}.x`);
+  return env;
+}
+
+function logStreamName() {
+  const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+  return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
+}
+
+function say(message) {
+  process.stderr.write(`${HOST}: ${message}\n`);
+}
+
+// Every file under root that can change the code: path -> "mtime:ctime:size:inode".
+function snapshotTree(root) {
+  const files = new Map();
+  const walk = (dir, depth) => {
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (depth < 32 && !IGNORED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.')) {
+          walk(full, depth + 1);
+        }
+        continue;
+      }
+      if (IGNORED_FILES.test(entry.name)) continue;
+      try {
+        const stat = fs.statSync(full);
+        if (stat.isFile())
+          files.set(full, `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}:${stat.ino}`);
+      } catch {
+        // Removed while walking: the next snapshot sees it gone.
+      }
+    }
+  };
+  walk(root, 0);
+  return files;
+}
+
+// The first path that differs between two snapshots, or null.
+function firstChange(before, after) {
+  for (const [file, signature] of after) if (before.get(file) !== signature) return file;
+  for (const file of before.keys()) if (!after.has(file)) return file;
+  return null;
+}
+
+class WorkerPool {
+  constructor(config) {
+    this.config = config;
+    this.baseEnv = workerEnvironment(config);
+    this.hostFile = fileURLToPath(import.meta.url);
+    this.generation = 0;
+    this.workers = new Set();
+    this.waiting = []; // invocations without a worker, oldest first
+    this.initError = null; // the current generation's load failure
+    this.reported = null; // the load failure text last printed for this generation
+    this.announceLoad = false; // say so when the next load succeeds (after a change or a failure)
+    this.snapshot = snapshotTree(config.root);
+    this.lastScan = { at: 0, tookMs: 0 };
+    this.nextId = 1;
+  }
+
+  start() {
+    this.spawn();
+    setInterval(() => this.checkForChanges({ always: true }), WATCH_INTERVAL_MS).unref();
+  }
+
+  // Looks for changes before every invocation, so the next one after an edit runs the new code.
+  // A root so large that a scan takes more than SLOW_SCAN_MS is scanned at most every ten scan
+  // durations instead (and every WATCH_INTERVAL_MS in the background).
+  checkForChanges({ always = false } = {}) {
+    const now = Date.now();
+    const { at, tookMs } = this.lastScan;
+    if (!always && tookMs > SLOW_SCAN_MS && now - at < Math.max(50, tookMs * 10)) return;
+    const snapshot = snapshotTree(this.config.root);
+    this.lastScan = { at: now, tookMs: Date.now() - now };
+    const changed = firstChange(this.snapshot, snapshot);
+    if (!changed) return;
+    this.snapshot = snapshot;
+    this.generation += 1;
+    this.initError = null;
+    this.reported = null;
+    this.announceLoad = true;
+    for (const worker of this.workers) {
+      if (worker.state === 'busy') worker.retire = true;
+      else this.stopWorker(worker);
+    }
+    say(
+      `${path.relative(this.config.root, changed) || changed} changed: loading the handler afresh`,
+    );
+    this.spawn();
+  }
+
+  // Resolves with the HTTP answer to one invocation: {status, headers, body}.
+  invoke(invocation) {
+    this.checkForChanges();
+    if (this.initError && !this.initError.retryable) {
+      return Promise.resolve(this.initErrorAnswer(invocation));
+    }
+    this.initError = null;
+    return new Promise((resolve) => {
+      invocation.resolve = resolve;
+      invocation.timer = setTimeout(
+        () => this.timeOut(invocation),
+        invocation.deadlineMs - Date.now(),
+      );
+      this.waiting.push(invocation);
+      this.pump();
+    });
+  }
+
+  complete(invocation, answer) {
+    if (invocation.done) return;
+    invocation.done = true;
+    clearTimeout(invocation.timer);
+    invocation.resolve(answer);
+  }
+
+  pump() {
+    while (this.waiting.length) {
+      const idle = [...this.workers].find(
+        (w) => w.generation === this.generation && w.state === 'idle',
+      );
+      if (!idle) break;
+      this.assign(idle, this.waiting.shift());
+    }
+    const live = [...this.workers].filter(
+      (w) => w.generation === this.generation && w.state !== 'dead',
+    );
+    const starting = live.filter((w) => w.state === 'starting').length;
+    let missing = Math.min(this.waiting.length - starting, this.config.maxWorkers - live.length);
+    while (missing-- > 0) this.spawn();
+  }
+
+  assign(worker, invocation) {
+    clearTimeout(worker.idleTimer);
+    worker.state = 'busy';
+    worker.current = invocation;
+    invocation.worker = worker;
+    worker.process.send({
+      type: 'invoke',
+      requestId: invocation.requestId,
+      event: invocation.eventText,
+      deadlineMs: invocation.deadlineMs,
+      invokedFunctionArn: this.config.functionArn,
+      clientContext: invocation.clientContext,
+    });
+  }
+
+  spawn() {
+    const worker = {
+      id: this.nextId++,
+      generation: this.generation,
+      state: 'starting',
+      retire: false,
+      current: null,
+      idleTimer: null,
+    };
+    const cwd = fs.existsSync(this.config.root) ? this.config.root : process.cwd();
+    worker.process = fork(this.hostFile, [WORKER_FLAG, this.config.root, this.config.handler], {
+      cwd,
+      env: {
+        ...this.baseEnv,
+        AWS_LAMBDA_LOG_STREAM_NAME: this.baseEnv.AWS_LAMBDA_LOG_STREAM_NAME || logStreamName(),
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+    });
+    worker.process.on('message', (message) => this.onMessage(worker, message));
+    worker.process.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    worker.process.on('error', (error) => {
+      say(`could not start a worker: ${error.message}`);
+      this.onExit(worker, null, null);
+    });
+    this.workers.add(worker);
+  }
+
+  onMessage(worker, message) {
+    if (message?.type === 'ready') {
+      if (worker.generation !== this.generation) return this.stopWorker(worker);
+      if (this.announceLoad) say(`handler ${this.config.handler} loaded`);
+      this.announceLoad = false;
+      this.reported = null;
+      this.becomeIdle(worker);
+    } else if (message?.type === 'loadError') {
+      worker.state = 'dead';
+      if (worker.generation === this.generation) this.failLoad(message);
+    } else if (message?.type === 'result') {
+      const invocation = worker.current;
+      worker.current = null;
+      if (invocation) {
+        this.complete(
+          invocation,
+          invokeAnswer(invocation, message.ok ? null : 'Unhandled', message.payload),
+        );
+      }
+      if (worker.state === 'dead') return undefined;
+      if (worker.retire || worker.generation !== this.generation) return this.stopWorker(worker);
+      this.becomeIdle(worker);
+    }
+    return undefined;
+  }
+
+  becomeIdle(worker) {
+    worker.state = 'idle';
+    this.pump();
+    if (worker.state !== 'idle') return;
+    // Lambda retires idle environments too; keep one warm so the next invocation starts at once.
+    worker.idleTimer = setTimeout(() => {
+      const others = [...this.workers].filter(
+        (w) => w !== worker && w.generation === this.generation && w.state !== 'dead',
+      );
+      if (worker.state === 'idle' && others.length) this.stopWorker(worker);
+    }, IDLE_WORKER_MS);
+    worker.idleTimer.unref();
+  }
+
+  failLoad(error) {
+    this.initError = error;
+    this.announceLoad = true;
+    const text = `${error.payload.errorType}: ${error.payload.errorMessage}`;
+    if (this.reported !== text) {
+      this.reported = text;
+      const root = this.config.root;
+      say(
+        `cannot load handler "${this.config.handler}" from ${root} (${error.payload.errorType}):\n${error.report}\n` +
+          `${HOST}: invocations answer ${error.payload.errorType} ` +
+          (error.retryable
+            ? 'and load the handler again each time'
+            : `until a file under ${root} changes`),
+      );
+    }
+    for (const invocation of this.waiting.splice(0))
+      this.complete(invocation, this.initErrorAnswer(invocation));
+  }
+
+  initErrorAnswer(invocation) {
+    return invokeAnswer(invocation, 'Unhandled', JSON.stringify(this.initError.payload));
+  }
+
+  onExit(worker, code, signal) {
+    if (!this.workers.has(worker)) return;
+    this.workers.delete(worker);
+    clearTimeout(worker.idleTimer);
+    const wasStarting = worker.state === 'starting';
+    worker.state = 'dead';
+    const status = signal
+      ? `signal: ${signal.replace(/^SIG/, '').toLowerCase()}`
+      : `exit status ${code}`;
+    const invocation = worker.current;
+    if (invocation && !invocation.done) {
+      const payload = {
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${invocation.requestId} Error: Runtime exited with error: ${status}`,
+      };
+      say(`the worker running request ${invocation.requestId} exited (${status})`);
+      this.complete(invocation, invokeAnswer(invocation, 'Unhandled', JSON.stringify(payload)));
+    } else if (wasStarting && worker.generation === this.generation && !worker.stopping) {
+      this.failLoad({
+        type: 'loadError',
+        retryable: true,
+        payload: {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited with error: ${status}`,
+        },
+        report: `the worker exited (${status}) while loading the handler`,
+      });
+    }
+    this.pump();
+    // Keep one environment warm, as after the first invocation.
+    const live = [...this.workers].some(
+      (w) => w.generation === this.generation && w.state !== 'dead',
+    );
+    if (!live && !this.initError) this.spawn();
+  }
+
+  stopWorker(worker) {
+    clearTimeout(worker.idleTimer);
+    worker.stopping = true;
+    if (worker.state !== 'dead') worker.state = 'dead';
+    if (worker.process.connected) worker.process.disconnect();
+    // A worker stuck in a synchronous loop never sees the disconnect.
+    setTimeout(() => worker.process.kill('SIGKILL'), 2000).unref();
+  }
+
+  timeOut(invocation) {
+    if (invocation.done) return;
+    const index = this.waiting.indexOf(invocation);
+    if (index >= 0) this.waiting.splice(index, 1);
+    const seconds = (this.config.timeoutMs / 1000).toFixed(2);
+    process.stdout.write(
+      `${new Date().toISOString()} ${invocation.requestId} Task timed out after ${seconds} seconds\n`,
+    );
+    const payload = {
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${invocation.requestId} Error: Task timed out after ${seconds} seconds`,
+    };
+    this.complete(invocation, invokeAnswer(invocation, 'Unhandled', JSON.stringify(payload)));
+    const worker = invocation.worker;
+    if (worker && worker.current === invocation) {
+      // Lambda stops a timed-out environment; its module state goes with it.
+      worker.current = null;
+      worker.state = 'dead';
+      worker.process.kill('SIGKILL');
+    }
+    this.pump();
+  }
+
+  shutdown() {
+    for (const worker of this.workers) worker.process.kill('SIGTERM');
+  }
+}
+
+function invokeAnswer(invocation, functionError, payload) {
+  const headers = {
+    'Content-Type': 'application/json',
+    'X-Amz-Executed-Version': '$LATEST',
+    'X-Amzn-RequestId': invocation.requestId,
+  };
+  if (functionError) headers['X-Amz-Function-Error'] = functionError;
+  return { status: 200, headers, body: payload };
+}
+
+function serviceError(status, type, message) {
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type },
+    body: JSON.stringify({ Type: 'User', Message: message }),
+  };
+}
+
+function readBody(request) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    request.on('data', (chunk) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () =>
+      resolve(size > MAX_PAYLOAD_BYTES ? null : Buffer.concat(chunks).toString('utf8')),
+    );
+    request.on('error', reject);
+  });
+}
+
+async function answerRequest(pool, request) {
+  const url = new URL(request.url, 'http://host');
+  const body = await readBody(request);
+  if (!INVOKE_PATH.test(url.pathname) || request.method !== 'POST') {
+    return serviceError(
+      404,
+      'ResourceNotFoundException',
+      `${request.method} ${url.pathname}: this host serves POST /2015-03-31/functions/{name}/invocations`,
+    );
+  }
+  if (body === null) {
+    return serviceError(
+      413,
+      'RequestTooLargeException',
+      `Request must be smaller than ${MAX_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+    );
+  }
+  const eventText = body.trim() === '' ? '{}' : body;
+  try {
+    JSON.parse(eventText);
+  } catch (error) {
+    return serviceError(
+      400,
+      'InvalidRequestContentException',
+      `Could not parse request body into json: ${error.message}`,
+    );
+  }
+  let clientContext;
+  const clientContextHeader = request.headers['x-amz-client-context'];
+  if (clientContextHeader) {
+    try {
+      clientContext = JSON.parse(Buffer.from(clientContextHeader, 'base64').toString('utf8'));
+    } catch {
+      return serviceError(
+        400,
+        'InvalidRequestContentException',
+        'Client context must be a valid Base64-encoded JSON object.',
+      );
+    }
+  }
+  const invocation = {
+    requestId: randomUUID(),
+    eventText,
+    clientContext,
+    deadlineMs: Date.now() + pool.config.timeoutMs,
+    done: false,
+  };
+  const invocationType = request.headers['x-amz-invocation-type'] || 'RequestResponse';
+  if (invocationType === 'DryRun') return { status: 204, headers: {}, body: '' };
+  if (invocationType === 'Event') {
+    pool.invoke(invocation);
+    return { status: 202, headers: { 'X-Amzn-RequestId': invocation.requestId }, body: '' };
+  }
+  return pool.invoke(invocation);
+}
+
+function runFront() {
+  const config = readConfig();
+  const pool = new WorkerPool(config);
+  const server = http.createServer((request, response) => {
+    answerRequest(pool, request)
+      .catch((error) => serviceError(500, 'ServiceException', String(error?.stack || error)))
+      .then(({ status, headers, body }) => {
+        if (response.destroyed) return;
+        response.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
+        response.end(body);
+      });
+  });
+  // Longer than the gateway's HTTP client keeps an idle connection, so it never reuses one that
+  // this server is closing; invocations may run as long as their function timeout.
+  server.keepAliveTimeout = 125000;
+  server.headersTimeout = 130000;
+  server.requestTimeout = 0;
+  server.on('error', (error) => {
+    say(`cannot listen on ${config.host}:${config.port}: ${error.message}`);
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => {
+    const { port } = server.address();
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    say(
+      `serving ${config.handler} (root ${config.root}) on ` +
+        `http://${host}:${port}/2015-03-31/functions/${config.name}/invocations with Node.js ${process.version}`,
+    );
+  });
+  pool.start();
+
+  const stop = () => {
+    pool.shutdown();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  // Started by the gateway, which stops its functions with SIGTERM after delivering $disconnect
+  // events: a terminal's Ctrl-C, which reaches the whole process group, must not stop them first.
+  process.on('SIGINT', process.env.WSGW_MANAGEMENT_ENDPOINT ? () => {} : stop);
+}
+
+// Last, once every declaration above is initialised.
+if (process.argv[2] === WORKER_FLAG) {
+  await runWorker(process.argv[3], process.argv[4]);
+} else {
+  runFront();
+}
