@@ -36,6 +36,8 @@ constexpr int kHeadDeadlineSeconds = 10;
 constexpr lws_usec_t kHeadRetryUs = 5 * 1000;
 constexpr int kTimeoutReasonHead = PENDING_TIMEOUT_USER_REASON_BASE + 1;
 constexpr int kTimeoutReasonConnect = PENDING_TIMEOUT_USER_REASON_BASE + 2;
+constexpr int kTimeoutReasonClose = PENDING_TIMEOUT_USER_REASON_BASE + 3;
+constexpr int kCloseDrainSeconds = 2;
 
 // PostToConnection's own limit is maxMessageBytes; this only bounds what is read.
 constexpr size_t kMaxPostBytes = 1024 * 1024;
@@ -64,6 +66,8 @@ const char* ReasonPhrase(int status) {
     case 405: return "Method Not Allowed";
     case 410: return "Gone";
     case 413: return "Payload Too Large";
+    case 411: return "Length Required";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -84,10 +88,11 @@ std::string JsonMessageBody(const std::string& message) {
 
 // A complete HTTP/1.1 response that closes the connection (for handshakes refused before lws
 // ever sees them).
-std::string ClosingResponse(int status, const std::string& body) {
+std::string ClosingResponse(int status, const std::string& body, const std::string& headers) {
   std::string response = "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
                          "\r\nContent-Type: application/json\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+                         std::to_string(body.size()) + "\r\n" + headers +
+                         "Connection: close\r\n\r\n";
   return response + body;
 }
 
@@ -107,6 +112,23 @@ std::string WithoutSubprotocolHeader(std::string_view head) {
     start = end;
   }
   return out;
+}
+
+std::optional<std::pair<int, std::string>> RefusalFor(const std::optional<HttpHead>& head,
+                                                      const std::string& parse_error) {
+  if (!head) return std::make_pair(400, parse_error);
+  std::string lowered = head->target;
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lowered.find("%00") != std::string::npos) {
+    return std::make_pair(400, std::string("the request path contains an encoded NUL (%00)"));
+  }
+  std::optional<std::string> encoding = head->Header("Transfer-Encoding");
+  if (encoding && !head->upgradeWebSocket) {
+    // libwebsockets 4.1 reads request bodies by Content-Length only.
+    return std::make_pair(411, std::string("send the body with a Content-Length, not "
+                                           "Transfer-Encoding: ") + *encoding);
+  }
+  return std::nullopt;
 }
 
 std::string PeerAddress(int fd) {
@@ -225,7 +247,9 @@ struct Gateway::Impl {
   int OnRawReadable(RawConnection* raw);
   int ReadHead(RawConnection* raw);
   void StartUpgrade(RawConnection* raw, const HttpHead& head);
-  void Refuse(RawConnection* raw, int status, const std::string& body);
+  // `headers`: extra header lines, each ending in CRLF.
+  void Refuse(RawConnection* raw, int status, const std::string& body,
+              const std::string& headers = "");
   void OnConnectVerdict(const std::string& id, const ConnectVerdict& verdict,
                         std::unique_ptr<Connection> connection);
   int OnRawWritable(RawConnection* raw);
@@ -233,6 +257,8 @@ struct Gateway::Impl {
 
   // WebSocket connections.
   int OnReceive(Connection* connection, const char* data, size_t length);
+  int CloseFromReceive(Connection* connection, int code, const std::string& reason,
+                       const std::string& why, std::vector<LogField> fields);
   void Dispatch(Connection* connection, std::string body);
   int OnWritable(Connection* connection);
   void Send(Connection* connection, std::string bytes, bool binary);
@@ -491,7 +517,6 @@ bool Gateway::Impl::Start(std::string* error) {
   info.user = this;
   info.gid = -1;
   info.uid = -1;
-  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
   // lws must hold any head the acceptor let through, or it drops it with no status.
   info.max_http_header_data = 0;
   info.max_http_header_data2 = kMaxHeadBytes + 1024;
@@ -663,7 +688,15 @@ int Gateway::Impl::ReadHead(RawConnection* raw) {
 
   std::string parse_error;
   std::optional<HttpHead> head = ParseHttpHead(bytes.substr(0, head_end), &parse_error);
-  if (!head || !head->upgradeWebSocket) {
+  if (std::optional<std::pair<int, std::string>> refusal = RefusalFor(head, parse_error)) {
+    // Requests lws would drop without an answer get one here. Only the head is read; what
+    // follows is drained while the refusal is written.
+    Log::Warn("refused an HTTP request (" + std::to_string(refusal->first) + ")",
+              {Str("reason", refusal->second)});
+    Refuse(raw, refusal->first, JsonMessageBody(refusal->second));
+    return 0;
+  }
+  if (!head->upgradeWebSocket) {
     // Plain HTTP (or something lws will refuse clearly): give lws the socket unread.
     int copy = fcntl(raw->fd, F_DUPFD_CLOEXEC, 0);
     if (copy >= 0 && lws_adopt_socket_vhost(vhost, copy) == nullptr) {
@@ -703,12 +736,17 @@ void Gateway::Impl::StartUpgrade(RawConnection* raw, const HttpHead& head) {
   }
   std::optional<std::string> version = head.Header("Sec-WebSocket-Version");
   std::optional<std::string> key = head.Header("Sec-WebSocket-Key");
-  if (!key || key->empty() || !version || *version != "13") {
-    Log::Warn("malformed WebSocket upgrade (400)",
-              {Str("path", head.path), Str("reason", "needs Sec-WebSocket-Key and "
-                                                     "Sec-WebSocket-Version: 13")});
-    Refuse(raw, 400, JsonMessageBody("WebSocket upgrade needs Sec-WebSocket-Key and "
-                                     "Sec-WebSocket-Version: 13"));
+  if (!version || *version != "13") {
+    // RFC 6455 §4.4: name the version this server speaks.
+    Log::Warn("WebSocket upgrade with an unsupported version (426)",
+              {Str("path", head.path), Str("version", version.value_or("(none)"))});
+    Refuse(raw, 426, JsonMessageBody("WebSocket upgrade needs Sec-WebSocket-Version: 13"),
+           "Sec-WebSocket-Version: 13\r\n");
+    return;
+  }
+  if (!key || key->empty()) {
+    Log::Warn("WebSocket upgrade without Sec-WebSocket-Key (400)", {Str("path", head.path)});
+    Refuse(raw, 400, JsonMessageBody("WebSocket upgrade needs a Sec-WebSocket-Key"));
     return;
   }
 
@@ -772,9 +810,10 @@ void Gateway::Impl::StartUpgrade(RawConnection* raw, const HttpHead& head) {
   });
 }
 
-void Gateway::Impl::Refuse(RawConnection* raw, int status, const std::string& body) {
+void Gateway::Impl::Refuse(RawConnection* raw, int status, const std::string& body,
+                           const std::string& headers) {
   raw->state = RawConnection::State::kRejecting;
-  raw->response = ClosingResponse(status, body);
+  raw->response = ClosingResponse(status, body, headers);
   raw->responseSent = 0;
   lws_callback_on_writable(raw->wsi);
 }
@@ -856,53 +895,54 @@ void Gateway::Impl::OnRawClosed(RawConnection* raw) {
 
 // --- WebSocket connections ------------------------------------------------------------------
 
+int Gateway::Impl::CloseFromReceive(Connection* connection, int code, const std::string& reason,
+                                     const std::string& why, std::vector<LogField> fields) {
+  fields.insert(fields.begin(), Str("connectionId", connection->context.connectionId));
+  Log::Warn(why + " (close " + std::to_string(code) + ")", fields);
+  // Recorded before lws sends the close: the client may never acknowledge it, and neither the
+  // idle timer nor anything else may replace the reason its $disconnect will carry.
+  connection->closeRequested = true;
+  connection->closeCode = code;
+  connection->closeReason = reason;
+  lws_close_reason(connection->wsi, static_cast<lws_close_status>(code),
+                   reinterpret_cast<unsigned char*>(connection->closeReason.data()),
+                   connection->closeReason.size());
+  return -1;
+}
+
 int Gateway::Impl::OnReceive(Connection* connection, const char* data, size_t length) {
   lws* wsi = connection->wsi;
   const Limits& limits = connection->api->limits;
   if (connection->closeRequested) return 0;
   if (lws_frame_is_binary(wsi)) {
-    Log::Warn("binary frame refused: API Gateway WebSocket APIs accept only text frames "
-              "(close 1003)",
-              {Str("connectionId", connection->context.connectionId)});
-    connection->closeCode = 1003;
-    connection->closeReason = "Binary frames are not supported";
-    lws_close_reason(wsi, static_cast<lws_close_status>(1003),
-                     reinterpret_cast<unsigned char*>(connection->closeReason.data()),
-                     connection->closeReason.size());
-    return -1;
+    return CloseFromReceive(connection, 1003, "Binary frames are not supported",
+                            "binary frame refused: API Gateway WebSocket APIs accept only text "
+                            "frames", {});
   }
   if (connection->frameRemaining == 0) {
     size_t frame = length + lws_remaining_packet_payload(wsi);
     if (frame > static_cast<size_t>(limits.maxFrameBytes)) {
-      Log::Warn("frame larger than maxFrameBytes (close 1009)",
-                {Str("connectionId", connection->context.connectionId),
-                 Num("frameBytes", static_cast<long long>(frame)),
-                 Num("maxFrameBytes", static_cast<long long>(limits.maxFrameBytes))});
-      connection->closeCode = 1009;
-      connection->closeReason = "Frame size exceeded";
-      lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                       reinterpret_cast<unsigned char*>(connection->closeReason.data()),
-                       connection->closeReason.size());
-      return -1;
+      return CloseFromReceive(connection, 1009, "Frame size exceeded",
+                              "frame larger than maxFrameBytes",
+                              {Num("frameBytes", static_cast<long long>(frame)),
+                               Num("maxFrameBytes", static_cast<long long>(limits.maxFrameBytes))});
     }
   }
   connection->frameRemaining = lws_remaining_packet_payload(wsi);
   connection->message.append(data, length);
   if (connection->message.size() > static_cast<size_t>(limits.maxMessageBytes)) {
-    Log::Warn("message larger than maxMessageBytes (close 1009)",
-              {Str("connectionId", connection->context.connectionId),
-               Num("maxMessageBytes", static_cast<long long>(limits.maxMessageBytes))});
-    connection->closeCode = 1009;
-    connection->closeReason = "Message too big";
-    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                     reinterpret_cast<unsigned char*>(connection->closeReason.data()),
-                     connection->closeReason.size());
-    return -1;
+    return CloseFromReceive(
+        connection, 1009, "Message too big", "message larger than maxMessageBytes",
+        {Num("maxMessageBytes", static_cast<long long>(limits.maxMessageBytes))});
   }
   connection->lastActiveMs = NowMs();
   if (lws_is_final_fragment(wsi)) {
     std::string body;
     body.swap(connection->message);
+    if (!IsValidUtf8(body)) {
+      return CloseFromReceive(connection, 1007, "Invalid UTF-8 in text message",
+                              "text message that is not valid UTF-8", {});
+    }
     Dispatch(connection, std::move(body));
   }
   return 0;
@@ -991,7 +1031,13 @@ void Gateway::Impl::RequestClose(Connection* connection, int code, const std::st
   connection->closeRequested = true;
   connection->closeCode = code;
   connection->closeReason = reason;
-  if (connection->wsi != nullptr) lws_callback_on_writable(connection->wsi);
+  if (connection->wsi != nullptr) {
+    lws_callback_on_writable(connection->wsi);
+    // A client that stops reading never lets the queue (or the close frame) out: drop it after
+    // a bounded wait. Its $disconnect still carries `code` and `reason`.
+    lws_set_timeout(connection->wsi, static_cast<pending_timeout>(kTimeoutReasonClose),
+                    kCloseDrainSeconds);
+  }
 }
 
 void Gateway::Impl::ScheduleTimer(Connection* connection) {
@@ -1090,6 +1136,7 @@ void Gateway::Impl::BeginShutdown() {
                   {Num("invocationsInFlight", static_cast<long long>(impl->invocationsInFlight)),
                    Num("connections", static_cast<long long>(impl->connections.size()))});
         impl->finished = true;
+        lws_cancel_service(impl->context);  // a sul callback alone does not end lws_service()
       },
       static_cast<lws_usec_t>(options.shutdownGraceMs) * LWS_US_PER_MS);
   MaybeFinishShutdown();

@@ -197,6 +197,16 @@ describe('hostile frames', () => {
   }
   });
 
+  test('a client that never answers the 1009 close still gets $disconnect 1009, not the idle timeout\'s 1001', T, async () => {
+    const raw = await rawWebSocket(gateway.port, '/dev?tag=no-close-ack');
+    const connectionId = connectEventsTagged('no-close-ack')[0].event.requestContext.connectionId;
+    raw.socket.write(encodeFrame({ payload: 'o'.repeat(40000) }));
+    assert.deepEqual(await waitForCloseFrame(raw), { code: 1009, reason: 'Frame size exceeded' });
+    // The client neither answers the close frame nor closes its socket.
+    await assertDisconnect(functions, connectionId, 1009, 'Frame size exceeded', 10000);
+    await waitForEnd(raw.socket, 10000);
+  });
+
   test('frames sent in the same packet as the upgrade wait for $connect, then are routed', T, async () => {
     const socket = await openSocket(gateway.port);
     socket.write(Buffer.concat([

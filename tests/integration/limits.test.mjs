@@ -449,6 +449,66 @@ describe('shutdown', () => {
   });
 });
 
+describe('a client that stops reading is still closed', { concurrency: true }, () => {
+  // Fills the gateway's queue for a raw client that never reads, until PostToConnection says 429.
+  async function stalledClient(gateway, tag) {
+    const raw = await rawWebSocket(gateway.port, `/dev?tag=${tag}`);
+    raw.socket.pause();
+    const record = await functions.waitForEvent((r) => isEvent('CONNECT')(r) && r.event.queryStringParameters?.tag === tag);
+    const connectionId = record.event.requestContext.connectionId;
+    const url = `${gateway.mgmtUrl}/@connections/${encodeURIComponent(connectionId)}`;
+    const chunk = 's'.repeat(100 * 1024);
+    for (let posts = 0; posts < 600; posts += 1) {
+      const response = await fetch(url, { method: 'POST', body: chunk, signal: AbortSignal.timeout(5000) });
+      await response.arrayBuffer();
+      if (response.status === 429) return { raw, connectionId, url, stalledAt: Date.now() };
+      assert.equal(response.status, 200);
+    }
+    throw new Error('PostToConnection never answered 429 for a client that does not read');
+  }
+
+  test('by the idle timeout', { timeout: 40000 }, async (t) => {
+    const gateway = await startGateway({ routes: limitsRoutes({ idleTimeoutSeconds: 2, maxConnectionSeconds: 600 }) });
+    t.after(() => gateway.stop('SIGKILL'));
+    const { connectionId, stalledAt } = await stalledClient(gateway, 'stalled-idle');
+    await assertDisconnect(functions, connectionId, 1001, 'Going away', 10000);
+    const waited = Date.now() - stalledAt;
+    assert.ok(waited < 8000, `$disconnect came ${waited} ms after the last push`);
+  });
+
+  test('by the maximum connection lifetime', { timeout: 40000 }, async (t) => {
+    const gateway = await startGateway({ routes: limitsRoutes({ idleTimeoutSeconds: 600, maxConnectionSeconds: 3 }) });
+    t.after(() => gateway.stop('SIGKILL'));
+    const { connectionId } = await stalledClient(gateway, 'stalled-lifetime');
+    const context = await assertDisconnect(functions, connectionId, 1001, 'Going away', 10000);
+    const lifetime = context.requestTimeEpoch - context.connectedAt;
+    assert.ok(lifetime < 9000, `the connection lived ${lifetime} ms with maxConnectionSeconds 3`);
+  });
+
+  test('by DeleteConnection, which then answers 410 for it', { timeout: 40000 }, async (t) => {
+    const gateway = await startGateway({ routes: limitsRoutes({}) });
+    t.after(() => gateway.stop('SIGKILL'));
+    const { connectionId, url } = await stalledClient(gateway, 'stalled-delete');
+    const deleted = await fetch(url, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
+    assert.equal(deleted.status, 204);
+    const deletedAt = Date.now();
+    await assertDisconnect(functions, connectionId, 1000, 'Connection Closed Normally', 10000);
+    assert.ok(Date.now() - deletedAt < 6000, `$disconnect came ${Date.now() - deletedAt} ms after DELETE`);
+    const after = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    assert.equal(after.status, 410);
+  });
+
+  test('by SIGTERM, within the grace period, with its $disconnect delivered before exit', { timeout: 40000 }, async () => {
+    const gateway = await startGateway({ routes: limitsRoutes({}) });
+    const { connectionId } = await stalledClient(gateway, 'stalled-shutdown');
+    const stoppingAt = Date.now();
+    const result = await gateway.stop('SIGTERM', 15000);
+    assert.deepEqual(result, { code: 0, signal: null });
+    assert.ok(Date.now() - stoppingAt < 9000, `exit took ${Date.now() - stoppingAt} ms`);
+    await assertExactlyOneDisconnectEach(functions, [connectionId], { timeoutMs: 0, settleMs: 0 });
+  });
+});
+
 describe('limits are per API', () => {
   test('two APIs on one port enforce their own maxFrameBytes', T, async (t) => {
     const small = limitsRoutes({ maxFrameBytes: 1024 });
