@@ -44,9 +44,7 @@ const char* ReasonPhrase(int status) {
 std::string JsonMessageBody(const std::string& message) {
   Json::Value body(Json::objectValue);
   body["message"] = message;
-  Json::StreamWriterBuilder builder;
-  builder["indentation"] = "";
-  return Json::writeString(builder, body);
+  return CompactJson(body);
 }
 
 // A complete HTTP/1.1 response that closes the connection (for handshakes refused before lws

@@ -27,6 +27,7 @@
 #include "gateway.h"
 #include "http_head.h"
 #include "integration_result.h"
+#include "json_text.h"
 #include "invoke_client.h"
 #include "lambda_event.h"
 #include "log.h"

@@ -1,5 +1,7 @@
 #include "invoke_client.h"
 
+#include "json_text.h"
+
 #include <curl/curl.h>
 #include <json/json.h>
 
@@ -70,10 +72,7 @@ std::string Excerpt(std::string_view text, size_t max_chars) {
 }
 
 std::string JsonScalarText(const Json::Value& value) {
-  if (value.isString()) return value.asString();
-  Json::StreamWriterBuilder writer;
-  writer["indentation"] = "";
-  return Json::writeString(writer, value);
+  return value.isString() ? value.asString() : CompactJson(value);
 }
 
 // "errorType: errorMessage" from a runtime's error object, or "" when it has neither.
@@ -91,14 +90,8 @@ std::string ErrorObjectDetail(const Json::Value& object) {
 }
 
 std::optional<Json::Value> ParseJsonObject(const std::string& text) {
-  Json::CharReaderBuilder builder;
-  builder["collectComments"] = false;
-  builder["failIfExtra"] = true;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  Json::Value value;
-  std::string errors;
-  if (!reader->parse(text.data(), text.data() + text.size(), &value, &errors)) return std::nullopt;
-  if (!value.isObject()) return std::nullopt;
+  std::optional<Json::Value> value = ParseJson(text);
+  if (!value || !value->isObject()) return std::nullopt;
   return value;
 }
 

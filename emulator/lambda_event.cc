@@ -1,5 +1,8 @@
 #include "lambda_event.h"
 
+#include "http_head.h"
+#include "json_text.h"
+
 #include <libwebsockets.h>
 #include <sys/random.h>
 
@@ -69,17 +72,6 @@ std::string NewTraceId(int64_t now_ms) {
   std::array<unsigned char, 12> random;
   FillRandom(random.data(), random.size());
   return std::string("Root=1-") + epoch_hex + "-" + LowerHex(random.data(), random.size());
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 bool IsOneOf(std::string_view name, std::initializer_list<std::string_view> names) {
@@ -291,11 +283,6 @@ Json::Value BuildDisconnectEvent(const ConnectionContext& connection, int status
   return event;
 }
 
-std::string SerializeEvent(const Json::Value& event) {
-  Json::StreamWriterBuilder builder;
-  builder["indentation"] = "";
-  builder["emitUTF8"] = true;
-  return Json::writeString(builder, event);
-}
+std::string SerializeEvent(const Json::Value& event) { return CompactJson(event); }
 
 }  // namespace wsgw

@@ -151,11 +151,9 @@ int Gateway::Impl::AnswerManagement(lws* wsi) {
       body["identity"]["userAgent"] = *connection->context.userAgent;
     }
     body["lastActiveAt"] = Iso8601Millis(connection->lastActiveMs);
-    Json::StreamWriterBuilder builder;
-    builder["indentation"] = "";
     fields.push_back(Str("outcome", "200"));
     Log::Debug("management", fields);
-    return WriteAwsResponse(wsi, 200, "", Json::writeString(builder, body));
+    return WriteAwsResponse(wsi, 200, "", CompactJson(body));
   }
   if (request.method == "DELETE") {
     RequestClose(connection, 1000, kReasonDeleted);
