@@ -3,7 +3,8 @@
 // LiveSocket opens the URL, and whenever the connection drops waits with exponential backoff
 // (0.5 s doubling to 10 s, with jitter so that many pages do not come back at the same instant)
 // before opening a new one. While the browser says it is offline it waits for the network instead.
-// States: connecting, connected, reconnecting (with the time of the next attempt), offline, stopped.
+// States: connecting, connected, reconnecting (with the time of the next attempt), offline,
+// stopped.
 
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 10000;

@@ -58,7 +58,9 @@ function conversation(page) {
       .filter((item) => !item.classList.contains('empty'))
       .map((item) => {
         if (item.classList.contains('notice')) {
-          const kind = item.classList.contains('error') ? '!' : item.classList.contains('local') ? '~' : '*';
+          let kind = '*';
+          if (item.classList.contains('error')) kind = '!';
+          if (item.classList.contains('local')) kind = '~';
           return `${kind} ${item.textContent.replace(/^⚠ /, '')}`;
         }
         const author = item.querySelector('.author').textContent;
@@ -122,14 +124,17 @@ describe('the demo pages in a browser', () => {
     await demo?.stop();
   });
 
-  test('the index page explains the demo and links to both apps with this server`s URLs', T, async () => {
+  test('the index page explains the demo, links to both apps, shows this server`s URLs', T, async () => {
     const page = await openPage(browser);
     try {
       await page.goto(demo.httpUrl);
       assert.match(await page.title(), /wsgw/);
       assert.ok(await page.locator('a[href="/counter/"]').count());
       assert.ok(await page.locator('a[href="/chat/"]').count());
-      await expectText(page.locator('[data-ws="counter"]').first(), `ws://127.0.0.1:${demo.port}/counter`);
+      await expectText(
+        page.locator('[data-ws="counter"]').first(),
+        `ws://127.0.0.1:${demo.port}/counter`,
+      );
       await expectText(
         page.locator('[data-ws="chat"]'),
         `ws://127.0.0.1:${demo.port}/chat?room=lobby&name=alice`,
@@ -150,7 +155,7 @@ describe('the demo pages in a browser', () => {
     }
   });
 
-  test('static files: content types, HEAD, 404 for a missing file, no way out of share/web', T, async () => {
+  test('static files: content types, HEAD, 404 when missing, no way out of share/web', T, async () => {
     const expectations = [
       ['', 200, 'text/html; charset=utf-8'],
       ['counter/', 200, 'text/html; charset=utf-8'],
@@ -178,18 +183,24 @@ describe('the demo pages in a browser', () => {
     assert.equal(head.headers.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(await head.text(), '');
 
-    // The repository's README.md sits beside share/ in the source tree: none of these reach it.
+    // A raw request is sent as written. Inside share/web, ".." is harmless...
+    const inside = await rawGet(demo.port, '/counter/../style.css');
+    assert.equal(inside.status, 200, inside.head);
+    assert.match(inside.head, /content-type: text\/css/i);
+    // ...but nothing outside it is reachable: share/chat/routes.json is one level up, the
+    // repository's README.md two.
     for (const target of [
       '/../README.md',
       '/../../README.md',
-      '/counter/../../README.md',
-      '/%2e%2e/README.md',
-      '/..%2fREADME.md',
+      '/../chat/routes.json',
+      '/counter/../../chat/routes.json',
+      '/%2e%2e/chat/routes.json',
+      '/..%2fchat%2froutes.json',
       '/%2e%2e%2f%2e%2e%2fREADME.md',
     ]) {
       const answer = await rawGet(demo.port, target);
       assert.equal(answer.status, 404, `GET ${target}: ${answer.head}`);
-      assert.doesNotMatch(answer.body, /API Gateway WebSocket APIs on your machine/);
+      assert.doesNotMatch(answer.body, /routeSelectionExpression|WebSocket APIs on your machine/);
     }
   });
 
@@ -197,7 +208,8 @@ describe('the demo pages in a browser', () => {
     const first = await openPage(browser);
     const second = await openPage(browser);
     try {
-      await Promise.all([first.goto(`${demo.httpUrl}counter/`), second.goto(`${demo.httpUrl}counter/`)]);
+      await first.goto(`${demo.httpUrl}counter/`);
+      await second.goto(`${demo.httpUrl}counter/`);
       await expectText(first.locator('#status'), 'connected');
       await expectText(second.locator('#status'), 'connected');
       const start = Number(await expectText(first.locator('#value'), /^\d+$/));
@@ -222,7 +234,7 @@ describe('the demo pages in a browser', () => {
     }
   });
 
-  test('a counter page whose connection is deleted reconnects on its own and catches up', T, async () => {
+  test('a counter page whose connection is deleted reconnects by itself and catches up', T, async () => {
     const dropped = await openPage(browser);
     const other = await openPage(browser);
     try {
@@ -284,7 +296,7 @@ describe('the demo pages in a browser', () => {
     }
   });
 
-  test('two chat users in separate browsers see members, public and private messages', T, async () => {
+  test('two chat users in separate browsers see members, public and private talk', T, async () => {
     const alice = await openPage(browser);
     const bob = await openPage(browser);
     try {
@@ -349,15 +361,22 @@ describe('the demo pages in a browser', () => {
     }
   });
 
-  test('a chat page whose connection is deleted rejoins with the same name and room', T, async () => {
+  test('a chat page whose connection is deleted rejoins with its name and room', T, async () => {
     const alice = await openPage(browser);
     const bob = await openPage(browser);
     try {
       const known = demo.acceptedIds('chat');
-      await joinChat(alice, demo, 'alice', 'porch');
+      await joinChat(alice, demo, 'al', 'porch');
       const aliceId = await demo.newConnectionId('chat', known);
       await joinChat(bob, demo, 'bob', 'porch');
+      await waitForMembers(alice, ['al', 'bob']);
+      // A name changed with setName is the one a reconnection introduces itself with.
+      await alice.click('#rename');
+      await alice.fill('#new-name', 'alice');
+      await alice.click('#rename-form button[type=submit]');
+      await waitForLines(bob, ['* al is now alice']);
       await waitForMembers(alice, ['alice', 'bob']);
+      await expectText(alice.locator('#my-name'), 'alice');
 
       await demo.deleteConnection('chat', aliceId);
       await waitForLines(alice, ['~ Connection lost; reconnecting…']);
@@ -367,6 +386,7 @@ describe('the demo pages in a browser', () => {
       await waitForLines(bob, ['* alice joined']);
       await waitForMembers(alice, ['alice', 'bob']);
       await waitForMembers(bob, ['alice', 'bob']);
+      await expectText(alice.locator('#room-title'), '# porch');
 
       await sendChat(alice, 'Back again.');
       await waitForLines(bob, ['alice: Back again.']);
@@ -391,7 +411,7 @@ describe('the demo pages in a browser', () => {
       const { port } = demo;
       assert.deepEqual(await demo.stop(), { code: 0, signal: null });
       await expectText(page.locator('#status'), /^reconnecting in \d+s$/);
-      assert.ok(existsSync(path.join(dataDir, 'counter.sqlite')), 'the counter is kept in --data-dir');
+      assert.ok(existsSync(path.join(dataDir, 'counter.sqlite')), 'the count is in --data-dir');
 
       // Same port, so the open page can find it again on its own.
       demo = await startDemo({ dataDir, port });

@@ -76,7 +76,8 @@ export async function startDemo({ dataDir, port = 0, readyTimeoutMs = 20000 } = 
   }
   const dir = await makeTempDir();
   const readyFile = path.join(dir, 'ready.json');
-  const args = ['--demo', '--port', String(port), '--ready-file', readyFile, '--log-format', 'json'];
+  const args = ['--demo', '--port', String(port), '--ready-file', readyFile];
+  args.push('--log-format', 'json');
   if (dataDir) args.push('--data-dir', dataDir);
   const proc = spawn(WSGW_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -139,7 +140,9 @@ export async function startDemo({ dataDir, port = 0, readyTimeoutMs = 20000 } = 
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const fresh = demo.acceptedIds(api).filter((id) => !known.includes(id));
-        if (fresh.length > 1) throw new Error(`several new ${api} connections: ${fresh.join(', ')}`);
+        if (fresh.length > 1) {
+          throw new Error(`several new ${api} connections: ${fresh.join(', ')}`);
+        }
         if (fresh.length === 1) return fresh[0];
         if (Date.now() > deadline || exitResult) {
           throw new Error(`no new ${api} connection within ${timeoutMs} ms:\n${lines.join('\n')}`);

@@ -178,7 +178,7 @@ describe('everyone else', () => {
       latencies.push(Date.now() - startedAt);
     }
     await Promise.all(storms);
-    assert.ok(Math.max(...latencies) < 1000, `a bystander waited ${Math.max(...latencies)} ms`);
+    assert.ok(Math.max(...latencies) < 2000, `a bystander waited ${Math.max(...latencies)} ms`);
     assert.equal(gateway.proc.exitCode, null, 'the gateway exited');
     const fresh = await connect(gateway.wsUrl);
     assert.equal(await request(fresh, 'fresh'), 'fresh');
@@ -270,7 +270,7 @@ describe('a started (command) function that dies', () => {
     const frame = await request(ws, 'hang', 5000);
     const waited = Date.now() - startedAt;
     assert.equal(INTERNAL_ERROR.exec(frame)?.[1], connectionId, `unexpected frame ${frame}`);
-    assert.ok(waited >= 1300 && waited < 3500, `the frame came after ${waited} ms`);
+    assert.ok(waited >= 1300 && waited < 5000, `the frame came after ${waited} ms`);
     const line = await gw.waitForLine(invocationLine(connectionId, 'crashy', true), 3000);
     assert.match(line, /timeout/);
     ws.close();

@@ -244,7 +244,7 @@ describe('slow, silent and half-open clients', () => {
     const other = await openTagged(functions, gateway.wsUrl);
     const startedAt = Date.now();
     assert.equal(await request(other.ws, 'not stuck behind a slow reader'), 'not stuck behind a slow reader');
-    assert.ok(Date.now() - startedAt < 1000);
+    assert.ok(Date.now() - startedAt < 2000, `a reply took ${Date.now() - startedAt} ms`);
     other.ws.close();
     raw.socket.destroy();
     await assertExactlyOneDisconnectEach(functions, [connectionId], { timeoutMs: 5000 });
@@ -257,8 +257,8 @@ describe('slow, silent and half-open clients', () => {
     const connectionId = connectEventsTagged('half-close')[0].event.requestContext.connectionId;
     const endedAt = Date.now();
     raw.socket.end();
-    await assertDisconnect(functions, connectionId, 1006, undefined, 2000);
-    assert.ok(Date.now() - endedAt < 2000);
+    await assertDisconnect(functions, connectionId, 1006, undefined, 3000);
+    assert.ok(Date.now() - endedAt < 3000, `$disconnect came ${Date.now() - endedAt} ms after the FIN`);
     await waitForEnd(raw.socket, 3000);
   });
 

@@ -714,8 +714,12 @@ describe('ordering and back-pressure', () => {
       else assertAwsError(response, 429, 'LimitExceededException', `extra post ${i}`);
     }
     assert.ok(accepted <= 16, `${accepted} of 200 further 64 KB posts to a stuck client were queued`);
-    const growthKiB = residentKiB(gateway.proc.pid) - rssBefore;
-    assert.ok(growthKiB < 8 * 1024, `gateway grew by ${growthKiB} KiB while refusing 12.5 MiB`);
+    // Under AddressSanitizer freed request bodies sit in its quarantine and count as resident,
+    // so memory is judged in the normal build only; the count of queued posts above holds in both.
+    if (process.env.WSGW_SANITIZED !== '1') {
+      const growthKiB = residentKiB(gateway.proc.pid) - rssBefore;
+      assert.ok(growthKiB < 8 * 1024, `gateway grew by ${growthKiB} KiB while refusing 12.5 MiB`);
+    }
 
     // Another client is served promptly while the slow one is stuck.
     const other = await open();

@@ -314,7 +314,12 @@ renameForm.addEventListener('submit', (event) => {
   renameError.textContent = problem;
   renameError.hidden = !problem;
   if (problem) return;
-  if (name !== myName && live?.send({ action: 'setName', name })) {
+  if (name !== myName) {
+    if (!live?.send({ action: 'setName', name })) {
+      renameError.textContent = 'Not connected; try again once the page has reconnected.';
+      renameError.hidden = false;
+      return;
+    }
     myName = name;
     $('my-name').textContent = myName;
     history.replaceState(null, '', `?${new URLSearchParams({ room, name })}`);

@@ -2,13 +2,14 @@
 // {"type":"counter-update","value":N} broadcast to every open page (lambda-bridge/apps/README.md).
 import { LiveSocket, apiUrl, frameLog, statusIndicator } from '/live-socket.js';
 
-const valueOutput = document.getElementById('value');
-const incrementButton = document.getElementById('increment');
-const logFrame = frameLog(document.getElementById('frames'), document.getElementById('frame-count'));
+const $ = (id) => document.getElementById(id);
+const valueOutput = $('value');
+const incrementButton = $('increment');
+const logFrame = frameLog($('frames'), $('frame-count'));
 const url = apiUrl('counter');
-document.getElementById('url').textContent = url;
+$('url').textContent = url;
 
-const showState = statusIndicator(document.getElementById('status'), document.getElementById('retry'));
+const showState = statusIndicator($('status'), $('retry'));
 
 function send(live, message) {
   const text = JSON.stringify(message);
