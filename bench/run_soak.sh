@@ -24,13 +24,23 @@ while [[ $# -gt 0 ]]; do
     *) args+=("$1"); shift ;;
   esac
 done
-[[ -n $build_dir ]] || build_dir=$root/build-soak$([[ $sanitize == ON ]] && echo -asan)
+build_type=RelWithDebInfo
+suffix=""
+if [[ $sanitize == ON ]]; then
+  build_type=Debug
+  suffix=-asan
+fi
+[[ -n $build_dir ]] || build_dir=$root/build-soak$suffix
 if [[ ! -d $root/tests/node_modules/ws ]]; then
   (cd "$root/tests" && npm ci --no-audit --no-fund >/dev/null)
 fi
-build_type=RelWithDebInfo
-[[ $sanitize == ON ]] && build_type=Debug
-cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=$build_type -DWSGW_SANITIZE=$sanitize >/dev/null
-cmake --build "$build_dir" --target wsgw-emulate >/dev/null
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=$build_type -DWSGW_SANITIZE=$sanitize &&
+       cmake --build "$build_dir" --target wsgw-emulate; } >"$log" 2>&1; then
+  tail -n 40 "$log" >&2
+  echo "run_soak.sh: building wsgw-emulate in $build_dir failed" >&2
+  exit 2
+fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-exec node "$root/bench/soak.mjs" --bin "$build_dir/bin/wsgw-emulate" "${args[@]}"
+node "$root/bench/soak.mjs" --bin "$build_dir/bin/wsgw-emulate" "${args[@]}"

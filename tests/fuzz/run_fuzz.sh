@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event)
 # The emulator sources the targets need; all go into one static library.
-sources=(routes_config selection_expression management_path http_head lambda_event utf8 log)
+sources=(routes_config selection_expression management_path http_head lambda_event json_text utf8 log)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'

@@ -24,6 +24,7 @@ import {
 import {
   assertDisconnect,
   assertExactlyOneDisconnectEach,
+  assertDescriptorsBackTo,
   delay,
   descriptorCounts,
   openTagged,
@@ -317,19 +318,7 @@ describe('bursts', () => {
       .map((r) => r.event.requestContext.connectionId);
     assert.ok(ids.length >= opened);
     await assertExactlyOneDisconnectEach(functions, ids, { timeoutMs: 20000 });
-    if (before !== null) {
-      // Client sockets back to where they were; the invoke client's keep-alive pool may have
-      // grown, but only up to its cap of 64 connections.
-      let now = await descriptorCounts(pid, gateway.port);
-      for (let i = 0; i < 50 && now.clientSockets > before.clientSockets; i += 1) {
-        await delay(100);
-        now = await descriptorCounts(pid, gateway.port);
-      }
-      assert.ok(now.clientSockets <= before.clientSockets,
-        `client sockets: ${before.clientSockets} before the bursts, ${now.clientSockets} after`);
-      assert.ok(now.other <= before.other, `other descriptors: ${before.other} before, ${now.other} after`);
-      assert.ok(now.otherSockets <= before.otherSockets + 64, `function sockets: ${before.otherSockets} before, ${now.otherSockets} after`);
-    }
+    await assertDescriptorsBackTo(pid, gateway.port, before);
     await assertStillServing();
   });
 });
@@ -413,16 +402,7 @@ describe('malformed @connections requests', () => {
 
   test('the gateway is still serving, with no descriptor leak from the requests above', T, async () => {
     await assertStillServing();
-    if (baselineFds !== null) {
-      let now = await descriptorCounts(gateway.proc.pid, gateway.port);
-      for (let i = 0; i < 50 && now.clientSockets > baselineFds.clientSockets; i += 1) {
-        await delay(100);
-        now = await descriptorCounts(gateway.proc.pid, gateway.port);
-      }
-      assert.ok(now.clientSockets <= baselineFds.clientSockets,
-        `client sockets: ${baselineFds.clientSockets} before these requests, ${now.clientSockets} after`);
-      assert.ok(now.other <= baselineFds.other, `other descriptors: ${baselineFds.other} before, ${now.other} after`);
-    }
+    await assertDescriptorsBackTo(gateway.proc.pid, gateway.port, baselineFds);
   });
 });
 

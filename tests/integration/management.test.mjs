@@ -323,7 +323,8 @@ describe('boto3', () => {
 describe('AWS CLI', () => {
   test('post-to-connection, get-connection and delete-connection work; a gone id fails with GoneException', T, async () => {
     const { ws, connectionId, context, endpoint } = await open();
-    const common = ['--endpoint-url', endpoint, '--connection-id', connectionId];
+    // `=` form: an id may start with '-' (base64url), which argparse would take for an option.
+    const common = ['--endpoint-url', endpoint, `--connection-id=${connectionId}`];
 
     const posted = await awsCli([
       'post-to-connection',

@@ -1,6 +1,7 @@
 // Connections whose connectionId the test knows, and the bookkeeping every lifecycle test needs:
 // "did this connection get exactly one $disconnect, and what did it say?".
 import assert from 'node:assert/strict';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 
 import { connect } from './client.mjs';
 import { isEvent } from './function_server.mjs';
@@ -65,22 +66,11 @@ export async function assertExactlyOneDisconnectEach(functions, ids, { timeoutMs
   return counts;
 }
 
-// The gateway's open file descriptors (Linux), or null where /proc is unavailable.
-export async function openFdCount(pid) {
-  const { readdir } = await import('node:fs/promises');
-  try {
-    return (await readdir(`/proc/${pid}/fd`)).length;
-  } catch {
-    return null;
-  }
-}
-
 // The gateway's descriptors by kind (Linux): `clientSockets` are TCP sockets on the gateway's own
 // port other than the listener (accepted connections, open or closing); `otherSockets` are its
 // remaining sockets (e.g. kept-alive connections to functions, bounded by the invoke client's
 // pool); `other` is everything else (pipes, eventfds, files). Null where /proc is unavailable.
 export async function descriptorCounts(pid, gatewayPort) {
-  const { readdir, readlink, readFile } = await import('node:fs/promises');
   let fds;
   try {
     fds = await readdir(`/proc/${pid}/fd`);
@@ -119,13 +109,20 @@ export async function descriptorCounts(pid, gatewayPort) {
   return counts;
 }
 
-// Polls until the gateway's fd count is at most `limit` (or timeoutMs passes); returns the last count.
-export async function waitForFdCount(pid, limit, timeoutMs = 5000) {
+// Asserts that the gateway's client sockets (and non-socket descriptors) come back to `before`
+// (a descriptorCounts() reading) within timeoutMs. The invoke client's keep-alive pool to the
+// functions may grow, but only up to its cap of 64 connections.
+export async function assertDescriptorsBackTo(pid, gatewayPort, before, timeoutMs = 5000) {
+  if (before === null) return;  // no /proc
   const deadline = Date.now() + timeoutMs;
-  let count = await openFdCount(pid);
-  while (count !== null && count > limit && Date.now() < deadline) {
+  let now = await descriptorCounts(pid, gatewayPort);
+  while ((now.clientSockets > before.clientSockets || now.other > before.other) && Date.now() < deadline) {
     await delay(100);
-    count = await openFdCount(pid);
+    now = await descriptorCounts(pid, gatewayPort);
   }
-  return count;
+  assert.ok(now.clientSockets <= before.clientSockets,
+    `client sockets: ${before.clientSockets} before, ${now.clientSockets} after`);
+  assert.ok(now.other <= before.other, `other descriptors: ${before.other} before, ${now.other} after`);
+  assert.ok(now.otherSockets <= before.otherSockets + 64,
+    `other sockets: ${before.otherSockets} before, ${now.otherSockets} after`);
 }
