@@ -1,6 +1,6 @@
 // broadcast_handler: the C++ function behind wsgw's broadcast benchmark, on lambda-bridge's
 // runtime. $connect and $disconnect keep the set of connection ids in memory (one process serves
-// every route, like one warm Lambda instance); {"action":"broadcast"} posts the message to every
+// every route, like one warm Lambda instance); any other message is posted as it is to every
 // connection through @connections, from a few threads at once as a handler would with an async
 // SDK, and answers once every post returned.
 #include <wsgw/lambda.h>
@@ -123,8 +123,7 @@ Json::Value Handle(const Json::Value& event, const lambda::Context&) {
     g_connections.erase(id);
     return Status(200);
   }
-  if (route == "broadcast") return Broadcast(event);
-  return Status(200);
+  return Broadcast(event);
 }
 
 }  // namespace

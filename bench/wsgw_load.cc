@@ -17,6 +17,7 @@
 #include <libwebsockets.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,12 +36,15 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
 
 // How often the pacing clock ticks (open loop sends are spread over ticks this long).
 constexpr long kTickUs = 200;
+// How often the loop wakes when nothing is paced (bounds the wait for deadlines).
+constexpr long kIdleTickUs = 10000;
 
 int64_t NowUs() {
   using namespace std::chrono;
@@ -67,8 +71,10 @@ struct Options {
   double hold = 3;           // idle: seconds the connections are held after they are all open
   double connectTimeout = 60;
   int maxInFlightPerConnection = 1000;  // open loop: beyond this a due message is not sent
-  std::vector<std::pair<std::string, int>> cpuPids;  // label=pid, CPU per message
-  std::vector<std::pair<std::string, int>> rssPids;  // label=pid, VmRSS
+  // label=pid: CPU per message and VmRSS of that process; the -tree forms add up the process and
+  // all its descendants (the gateway with the functions it started, a Node.js host's workers).
+  std::vector<std::pair<std::string, int>> cpuPids, cpuTrees;
+  std::vector<std::pair<std::string, int>> rssPids, rssTrees;
 };
 
 void Usage() {
@@ -77,7 +83,8 @@ void Usage() {
                "  [--scenario NAME] [--target NAME] [--connections N] [--rate MSG_PER_S]\n"
                "  [--window N] [--duration S] [--warmup S] [--size BYTES] [--action NAME]\n"
                "  [--connect-concurrency N] [--rounds N] [--round-timeout S] [--hold S]\n"
-               "  [--connect-timeout S] [--cpu-pid LABEL=PID]... [--rss-pid LABEL=PID]...\n");
+               "  [--connect-timeout S] [--cpu-pid LABEL=PID]... [--cpu-tree LABEL=PID]...\n"
+               "  [--rss-pid LABEL=PID]... [--rss-tree LABEL=PID]...\n");
 }
 
 bool ParsePidArg(const std::string& text, std::pair<std::string, int>* out) {
@@ -113,14 +120,18 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     else if (flag == "--round-timeout") o->roundTimeout = std::atof(value.c_str());
     else if (flag == "--hold") o->hold = std::atof(value.c_str());
     else if (flag == "--connect-timeout") o->connectTimeout = std::atof(value.c_str());
-    else if (flag == "--cpu-pid" || flag == "--rss-pid") {
+    else if (flag == "--cpu-pid" || flag == "--rss-pid" || flag == "--cpu-tree" ||
+             flag == "--rss-tree") {
       std::pair<std::string, int> pid;
       if (!ParsePidArg(value, &pid)) {
         std::fprintf(stderr, "wsgw_load: %s wants LABEL=PID, got %s\n", flag.c_str(),
                      value.c_str());
         return false;
       }
-      (flag == "--cpu-pid" ? o->cpuPids : o->rssPids).push_back(pid);
+      if (flag == "--cpu-pid") o->cpuPids.push_back(pid);
+      if (flag == "--rss-pid") o->rssPids.push_back(pid);
+      if (flag == "--cpu-tree") o->cpuTrees.push_back(pid);
+      if (flag == "--rss-tree") o->rssTrees.push_back(pid);
     } else {
       std::fprintf(stderr, "wsgw_load: unknown option %s\n", flag.c_str());
       return false;
@@ -191,6 +202,52 @@ int64_t ProcessRssKb(int pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
   }
   return -1;
+}
+
+// The process and all its descendants, from the parent field of every /proc/PID/stat.
+std::vector<int> ProcessTree(int root) {
+  std::map<int, std::vector<int>> children;
+  if (DIR* proc = opendir("/proc")) {
+    while (dirent* entry = readdir(proc)) {
+      int pid = std::atoi(entry->d_name);
+      if (pid <= 0) continue;
+      std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+      std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      size_t paren = text.rfind(')');
+      if (paren == std::string::npos) continue;
+      std::istringstream fields(text.substr(paren + 2));
+      std::string state;
+      int parent = 0;
+      fields >> state >> parent;
+      children[parent].push_back(pid);
+    }
+    closedir(proc);
+  }
+  std::vector<int> tree = {root};
+  for (size_t i = 0; i < tree.size() && tree.size() < 10000; ++i) {
+    for (int child : children[tree[i]]) tree.push_back(child);
+  }
+  return tree;
+}
+
+int64_t TreeCpuTicks(int root) {
+  int64_t total = 0;
+  for (int pid : ProcessTree(root)) {
+    int64_t ticks = ProcessCpuTicks(pid);
+    if (ticks < 0 && pid == root) return -1;
+    total += std::max<int64_t>(0, ticks);
+  }
+  return total;
+}
+
+int64_t TreeRssKb(int root) {
+  int64_t total = 0;
+  for (int pid : ProcessTree(root)) {
+    int64_t kb = ProcessRssKb(pid);
+    if (kb < 0 && pid == root) return -1;
+    total += std::max<int64_t>(0, kb);
+  }
+  return total;
 }
 
 double SelfCpuSeconds() {
@@ -392,9 +449,12 @@ bool Load::CreateContext() {
   // milliseconds and so spins through the last millisecond before every timer it holds.
   tickFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (tickFd_ < 0) return false;
+  // Only open-loop pacing needs a fine clock; otherwise each tick would be a poll() over every
+  // connection, which costs real CPU at 10,000 connections.
+  long tick_ns = (o_.mode == "echo" && o_.rate > 0 ? kTickUs : kIdleTickUs) * 1000;
   itimerspec every{};
-  every.it_interval.tv_nsec = kTickUs * 1000;
-  every.it_value.tv_nsec = kTickUs * 1000;
+  every.it_interval.tv_nsec = tick_ns;
+  every.it_value.tv_nsec = tick_ns;
   timerfd_settime(tickFd_, 0, &every, nullptr);
   lws_adopt_desc_t desc{};
   desc.vh = lws_get_vhost_by_name(context_, "default");
@@ -663,17 +723,22 @@ void Load::ReportConnects(const std::string& what) {
 void Load::SampleCpu(std::vector<int64_t>* ticks) const {
   ticks->clear();
   for (const auto& [label, pid] : o_.cpuPids) ticks->push_back(ProcessCpuTicks(pid));
+  for (const auto& [label, pid] : o_.cpuTrees) ticks->push_back(TreeCpuTicks(pid));
 }
 
 void Load::ReportCpu(const std::vector<int64_t>& before, const std::vector<int64_t>& after,
                      double messages, const std::string& per) {
   double tick_us = 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
-  for (size_t i = 0; i < o_.cpuPids.size() && i < before.size() && i < after.size(); ++i) {
+  std::vector<std::pair<std::string, std::string>> labels;  // metric suffix, words
+  for (const auto& pid : o_.cpuPids) labels.emplace_back(pid.first, pid.first + " process");
+  for (const auto& pid : o_.cpuTrees) {
+    labels.emplace_back(pid.first, pid.first + " (process tree)");
+  }
+  for (size_t i = 0; i < labels.size() && i < before.size() && i < after.size(); ++i) {
     if (before[i] < 0 || after[i] < 0 || messages <= 0) continue;
     double cpu_us = static_cast<double>(after[i] - before[i]) * tick_us;
-    const std::string& label = o_.cpuPids[i].first;
-    report_.Add("cpu_per_" + per + "_" + label, cpu_us / messages, "us",
-                "CPU per " + per + ", " + label + " process");
+    report_.Add("cpu_per_" + per + "_" + labels[i].first, cpu_us / messages, "us",
+                "CPU per " + per + ", " + labels[i].second);
   }
 }
 
@@ -771,7 +836,7 @@ void Load::RunBroadcast() {
   }
   // Let the last $connect settle in the handler's store before the first round.
   ServiceUntil([] { return false; }, 0.3);
-  std::vector<int64_t> first, median, last;
+  std::vector<int64_t> first, median, last, reached;
   int incomplete = 0;
   int total_rounds = o_.rounds + 1;  // round 0 warms up
   phase_ = Phase::kMeasuring;
@@ -789,28 +854,39 @@ void Load::RunBroadcast() {
       ServiceUntil([] { return false; }, 0.2);
       continue;
     }
-    if (!complete) ++incomplete;
     std::vector<int64_t> d = roundDeliveryUs_;
     std::sort(d.begin(), d.end());
-    if (!d.empty()) {
+    reached.push_back(static_cast<int64_t>(d.size()));
+    if (!complete) {
+      // A round that missed some clients has no "last delivery" to report.
+      ++incomplete;
+    } else {
       first.push_back(d.front());
       median.push_back(d[d.size() / 2]);
-      last.push_back(complete ? d.back() : static_cast<int64_t>(o_.roundTimeout * 1e6));
+      last.push_back(d.back());
     }
     // Quiet gap so that rounds do not overlap.
     ServiceUntil([] { return false; }, 0.2);
   }
-  report_.Add("rounds", static_cast<double>(last.size()), "count", "broadcast rounds measured");
-  Percentiles l = Summarize(last);
-  Percentiles m = Summarize(median);
-  Percentiles f = Summarize(first);
-  report_.Add("first_delivery_p50", f.p50, "ms", "first delivery, median over rounds");
-  report_.Add("median_delivery_p50", m.p50, "ms", "median delivery, median over rounds");
-  report_.Add("last_delivery_p50", l.p50, "ms", "last delivery, median over rounds");
-  report_.Add("last_delivery_max", l.max, "ms", "last delivery, worst round");
+  report_.Add("rounds", static_cast<double>(reached.size()), "count", "broadcast rounds sent");
+  if (!last.empty()) {
+    Percentiles l = Summarize(last);
+    Percentiles m = Summarize(median);
+    Percentiles f = Summarize(first);
+    report_.Add("first_delivery_p50", f.p50, "ms", "first delivery, median over rounds");
+    report_.Add("median_delivery_p50", m.p50, "ms", "median delivery, median over rounds");
+    report_.Add("last_delivery_p50", l.p50, "ms", "last delivery, median over rounds");
+    report_.Add("last_delivery_max", l.max, "ms", "last delivery, worst round");
+  }
   if (incomplete > 0) {
+    std::sort(reached.begin(), reached.end());
     report_.Add("incomplete_rounds", incomplete, "count", "rounds where some client got nothing");
-    report_.Note("some rounds did not reach every client within --round-timeout");
+    report_.Add("clients_reached_p50", static_cast<double>(reached[reached.size() / 2]), "count",
+                "clients reached per round, median");
+    report_.Note(std::to_string(incomplete) + " of " + std::to_string(reached.size()) +
+                 " rounds did not reach every client within --round-timeout (median reached: " +
+                 std::to_string(reached[reached.size() / 2]) + " of " +
+                 std::to_string(openCount_) + ")");
   }
   if (unexpectedCloses_ > 0) {
     report_.Add("unexpected_closes", unexpectedCloses_, "count", "connections closed by server");
@@ -862,18 +938,24 @@ void Load::RunChurn() {
 }
 
 void Load::RunIdle() {
-  auto sample_rss = [this](const std::string& when) {
-    for (const auto& [label, pid] : o_.rssPids) {
-      int64_t kb = ProcessRssKb(pid);
+  // label, pid, whole tree?
+  std::vector<std::tuple<std::string, int, bool>> watched;
+  for (const auto& [label, pid] : o_.rssPids) watched.emplace_back(label, pid, false);
+  for (const auto& [label, pid] : o_.rssTrees) watched.emplace_back(label, pid, true);
+  auto rss_of = [](int pid, bool tree) { return tree ? TreeRssKb(pid) : ProcessRssKb(pid); };
+  auto sample_rss = [&](const std::string& when) {
+    std::vector<int64_t> sizes;
+    for (const auto& [label, pid, tree] : watched) {
+      int64_t kb = rss_of(pid, tree);
+      sizes.push_back(kb);
       if (kb >= 0) {
         report_.Add("rss_" + when + "_" + label, static_cast<double>(kb) / 1024.0, "MB",
-                    "resident memory " + when + ", " + label);
+                    "resident memory " + when + ", " + label + (tree ? " (process tree)" : ""));
       }
     }
+    return sizes;
   };
-  std::vector<int64_t> rss_before;
-  for (const auto& pid : o_.rssPids) rss_before.push_back(ProcessRssKb(pid.second));
-  sample_rss("before");
+  std::vector<int64_t> rss_before = sample_rss("before");
   int64_t connect_start = NowUs();
   OpenAll(o_.connections);
   double connect_seconds = static_cast<double>(NowUs() - connect_start) / 1e6;
@@ -886,13 +968,13 @@ void Load::RunIdle() {
   }
   phase_ = Phase::kMeasuring;
   ServiceUntil([] { return false; }, o_.hold);
-  sample_rss("idle");
-  for (size_t i = 0; i < o_.rssPids.size(); ++i) {
-    int64_t now_kb = ProcessRssKb(o_.rssPids[i].second);
-    if (now_kb < 0 || rss_before[i] < 0 || openCount_ == 0) continue;
-    report_.Add("rss_per_connection_" + o_.rssPids[i].first,
-                static_cast<double>(now_kb - rss_before[i]) / openCount_, "kB",
-                "resident memory per connection, " + o_.rssPids[i].first);
+  std::vector<int64_t> rss_idle = sample_rss("idle");
+  for (size_t i = 0; i < watched.size(); ++i) {
+    if (rss_idle[i] < 0 || rss_before[i] < 0 || openCount_ == 0) continue;
+    const std::string& label = std::get<0>(watched[i]);
+    report_.Add("rss_per_connection_" + label,
+                static_cast<double>(rss_idle[i] - rss_before[i]) / openCount_, "kB",
+                "resident memory per connection, " + label);
   }
   if (unexpectedCloses_ > 0) {
     report_.Add("unexpected_closes", unexpectedCloses_, "count", "connections closed by server");

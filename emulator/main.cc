@@ -43,6 +43,8 @@ Options:
   --ready-file PATH  once serving, writes the URLs there as JSON (atomically)
   --log-format F     text (default) or json: one JSON object per line
   --log-level L      error, warn, info (default) or debug
+  --function-start-timeout MS
+                     how long started functions may take to accept connections (default 30000)
   --check FILE...    validates routes files only: exit 0, or print every problem and exit 2
   --demo             serves the bundled chat (stage chat) and counter (stage counter) apps and
                      their web pages at http://HOST:PORT/
@@ -79,7 +81,7 @@ bool ParsePort(const char* text, int* port) {
 
 Arguments ParseArguments(int argc, char** argv) {
   enum Option { kRoutes = 1, kHost, kPort, kStage, kReadyFile, kLogFormat, kLogLevel, kCheck,
-                kHelp, kVersion, kDemo, kDataDir };
+                kHelp, kVersion, kDemo, kDataDir, kFunctionStartTimeout };
   static const option kOptions[] = {
       {"routes", required_argument, nullptr, kRoutes},
       {"host", required_argument, nullptr, kHost},
@@ -91,6 +93,7 @@ Arguments ParseArguments(int argc, char** argv) {
       {"check", required_argument, nullptr, kCheck},
       {"demo", no_argument, nullptr, kDemo},
       {"data-dir", required_argument, nullptr, kDataDir},
+      {"function-start-timeout", required_argument, nullptr, kFunctionStartTimeout},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -123,6 +126,16 @@ Arguments ParseArguments(int argc, char** argv) {
       case kCheck: args.check.emplace_back(optarg); break;
       case kDemo: args.demo = true; break;
       case kDataDir: args.dataDir = optarg; break;
+      case kFunctionStartTimeout: {
+        char* end = nullptr;
+        long value = std::strtol(optarg, &end, 10);
+        if (end == optarg || *end != '\0' || value < 1 || value > 600000) {
+          UsageError(std::string("--function-start-timeout expects milliseconds from 1 to 600000, "
+                                 "got '") + optarg + "'");
+        }
+        args.startTimeoutMs = static_cast<int>(value);
+        break;
+      }
       case kHelp: std::cout << kUsage; std::exit(0);
       case kVersion: std::cout << "wsgw-emulate " << WSGW_VERSION << "\n"; std::exit(0);
       case ':': UsageError(std::string(argv[optind - 1]) + " needs a value");
