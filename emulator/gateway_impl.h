@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <libwebsockets.h>
 #include <netdb.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>

@@ -83,6 +83,10 @@ void Gateway::Impl::AcceptAll() {
       close(fd);
       continue;
     }
+    // lws never sets this on sockets it adopts; without it a reply can wait for the client's
+    // next packet (Nagle), adding tens of milliseconds under load.
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto* raw = new RawConnection();
     raw->fd = fd;
     lws_adopt_desc_t desc{};

@@ -1,14 +1,19 @@
 #include "json_text.h"
 
 #include <memory>
+#include <sstream>
 
 namespace wsgw {
 
+// Readers and writers cost more to build than most documents cost to parse or print: each thread
+// makes its own once.
 std::optional<Json::Value> ParseJson(std::string_view text) {
-  Json::CharReaderBuilder builder;
-  builder["collectComments"] = false;
-  builder["failIfExtra"] = true;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  thread_local std::unique_ptr<Json::CharReader> reader = [] {
+    Json::CharReaderBuilder builder;
+    builder["collectComments"] = false;
+    builder["failIfExtra"] = true;
+    return std::unique_ptr<Json::CharReader>(builder.newCharReader());
+  }();
   Json::Value value;
   std::string errors;
   try {
@@ -22,10 +27,17 @@ std::optional<Json::Value> ParseJson(std::string_view text) {
 }
 
 std::string CompactJson(const Json::Value& value) {
-  Json::StreamWriterBuilder builder;
-  builder["indentation"] = "";
-  builder["emitUTF8"] = true;
-  return Json::writeString(builder, value);
+  thread_local std::unique_ptr<Json::StreamWriter> writer = [] {
+    Json::StreamWriterBuilder builder;
+    builder["indentation"] = "";
+    builder["emitUTF8"] = true;
+    return std::unique_ptr<Json::StreamWriter>(builder.newStreamWriter());
+  }();
+  thread_local std::ostringstream out;
+  out.str(std::string());
+  out.clear();
+  writer->write(value, &out);
+  return out.str();
 }
 
 }  // namespace wsgw
