@@ -356,6 +356,7 @@ void Gateway::Impl::Invoke(const FunctionConfig& function, const Json::Value& ev
                       --invocationsInFlight;
                       done(std::move(outcome));
                       MaybeFinishShutdown();
+                      ReleaseMemoryWhenIdle();
                     });
                   });
 }
@@ -392,6 +393,12 @@ void Gateway::Impl::BeginShutdown() {
       },
       static_cast<lws_usec_t>(options.shutdownGraceMs) * LWS_US_PER_MS);
   MaybeFinishShutdown();
+}
+
+void Gateway::Impl::ReleaseMemoryWhenIdle() {
+  // glibc keeps freed memory in its arenas (the invoke thread's above all): after a burst of
+  // thousands of connections the gateway would stay at its peak size while doing nothing.
+  if (connections.empty() && pending.empty() && invocationsInFlight == 0) malloc_trim(0);
 }
 
 void Gateway::Impl::MaybeFinishShutdown() {

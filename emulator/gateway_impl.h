@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -195,6 +196,7 @@ struct Gateway::Impl {
 
   void BeginShutdown();
   void MaybeFinishShutdown();
+  void ReleaseMemoryWhenIdle();
 
   Connection* FindConnection(const std::string& id) {
     auto it = connections.find(id);

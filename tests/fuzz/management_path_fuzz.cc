@@ -20,18 +20,29 @@ void Check(bool condition) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view path(reinterpret_cast<const char*>(data), size);
-  std::optional<wsgw::ManagementTarget> target = wsgw::ParseManagementPath(path);
-  if (target) {
-    Check(path.find("@connections") != std::string_view::npos ||
-          path.find("%40connections") != std::string_view::npos ||
-          path.find("%40") != std::string_view::npos || path.find('%') != std::string_view::npos);
-    if (target->stage) Check(!target->stage->empty());
-    Check(target->connectionId.size() <= path.size());
+  std::string_view before_query = path.substr(0, path.find('?'));
+
+  // As the gateway calls it: the path libwebsockets already decoded.
+  std::optional<wsgw::ManagementTarget> raw = wsgw::ParseManagementPath(path, /*decode=*/false);
+  if (raw) {
+    Check(before_query.find("@connections") != std::string_view::npos);
+    Check(raw->connectionId.find('/') == std::string::npos);
+    Check(before_query.find(raw->connectionId) != std::string_view::npos);
+    if (raw->stage) Check(!raw->stage->empty() && raw->stage->find('/') == std::string::npos);
   }
+
+  // Decoding each segment: `%40connections` counts, `%2F` stays inside its segment.
+  std::optional<wsgw::ManagementTarget> decoded = wsgw::ParseManagementPath(path);
+  if (decoded) {
+    Check(decoded->connectionId.size() <= before_query.size());
+    if (decoded->stage) Check(!decoded->stage->empty());
+  }
+  if (raw) Check(decoded.has_value() || before_query.find('%') != std::string_view::npos);
+
   for (bool plus_as_space : {false, true}) {
-    std::string decoded = wsgw::PercentDecode(path, plus_as_space);
-    Check(decoded.size() <= path.size());
-    if (path.find('%') == std::string_view::npos && !plus_as_space) Check(decoded == path);
+    std::string text = wsgw::PercentDecode(path, plus_as_space);
+    Check(text.size() <= path.size());
+    if (path.find('%') == std::string_view::npos && !plus_as_space) Check(text == path);
   }
   return 0;
 }

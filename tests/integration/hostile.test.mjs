@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import WebSocket from 'ws';
 
-import { connect, request, tryConnect, withTimeout } from './support/client.mjs';
+import { connect, request, withTimeout } from './support/client.mjs';
 import { isEvent, startFunctionServer } from './support/function_server.mjs';
 import { startGateway } from './support/gateway.mjs';
 import {
