@@ -2,6 +2,7 @@
 
 #include "http_head.h"
 #include "json_text.h"
+#include "utf8.h"
 
 #include <libwebsockets.h>
 #include <sys/random.h>
@@ -262,6 +263,101 @@ Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::st
   event["body"] = ToValidUtf8(body);
   event["isBase64Encoded"] = false;
   return event;
+}
+
+namespace {
+
+// A JSON string literal as jsoncpp's writer prints it with emitUTF8: '"', '\\' and the control
+// characters escaped (\b \f \n \r \t by name, the rest as lower-case \u00xx), everything else,
+// DEL and UTF-8 included, copied as is. `text` must be valid UTF-8.
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default: {
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0x0f]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+  }
+  out.append(text.substr(run));
+  out.push_back('"');
+}
+
+void AppendUtf8JsonString(std::string& out, std::string_view text) {
+  if (IsValidUtf8(text)) {
+    AppendJsonString(out, text);
+  } else {
+    AppendJsonString(out, ToValidUtf8(text));
+  }
+}
+
+}  // namespace
+
+std::string SerializeMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                                  const std::string& body, const EventIds& ids, int64_t now_ms) {
+  // jsoncpp prints object members in key order; the same order here.
+  std::string out;
+  out.reserve(body.size() + 640);
+  out.append("{\"body\":");
+  AppendUtf8JsonString(out, body);
+  out.append(",\"isBase64Encoded\":false,\"requestContext\":{\"apiId\":");
+  AppendJsonString(out, connection.apiId);
+  out.append(",\"connectedAt\":");
+  out.append(std::to_string(connection.connectedAtMs));
+  out.append(",\"connectionId\":");
+  AppendJsonString(out, connection.connectionId);
+  out.append(",\"domainName\":");
+  AppendJsonString(out, connection.domainName);
+  out.append(",\"eventType\":\"MESSAGE\",\"extendedRequestId\":");
+  AppendJsonString(out, ids.requestId);
+  out.append(",\"identity\":{\"sourceIp\":");
+  AppendJsonString(out, connection.sourceIp);
+  if (connection.userAgent) {
+    out.append(",\"userAgent\":");
+    AppendUtf8JsonString(out, *connection.userAgent);
+  }
+  out.append("},\"messageDirection\":\"IN\",\"messageId\":");
+  AppendJsonString(out, ids.messageId);
+  out.append(",\"requestId\":");
+  AppendJsonString(out, ids.requestId);
+  out.append(",\"requestTime\":");
+  AppendJsonString(out, FormatRequestTime(now_ms));
+  out.append(",\"requestTimeEpoch\":");
+  out.append(std::to_string(now_ms));
+  out.append(",\"routeKey\":");
+  AppendJsonString(out, route_key);
+  out.append(",\"stage\":");
+  AppendJsonString(out, connection.stage);
+  out.append("}}");
+  return out;
 }
 
 Json::Value BuildDisconnectEvent(const ConnectionContext& connection, int status_code,

@@ -74,11 +74,11 @@ void Gateway::Impl::Dispatch(Connection* connection, std::string body) {
   const RouteConfig* route_config = api.FindRoute(*route);
   const FunctionConfig* function = api.FunctionFor(*route);
   EventIds ids{request_id, NewMessageId()};
-  Json::Value event = BuildMessageEvent(connection->context, *route, body, ids, NowMs());
+  std::string event = SerializeMessageEvent(connection->context, *route, body, ids, NowMs());
   bool two_way = route_config->routeResponse;
   std::string function_name = function->name;
   std::string route_key = *route;
-  Invoke(*function, event,
+  Invoke(*function, std::move(event),
          [this, id, request_id, two_way, function_name, route_key](InvokeOutcome outcome) {
            MessageVerdict verdict = InterpretMessageResult(outcome, two_way);
            LogLevel level = verdict.failed ? LogLevel::kWarn : LogLevel::kInfo;
