@@ -104,11 +104,37 @@ void Gateway::Impl::Dispatch(Connection* connection, std::string body) {
          });
 }
 
+namespace {
+
+// One whole message as one frame; false when the connection failed.
+bool WriteFrame(lws* wsi, const std::string& bytes, bool binary) {
+  std::vector<unsigned char> buffer(LWS_PRE + bytes.size());
+  std::memcpy(buffer.data() + LWS_PRE, bytes.data(), bytes.size());
+  int written = lws_write(wsi, buffer.data() + LWS_PRE, bytes.size(),
+                          binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+  return written >= static_cast<int>(bytes.size());
+}
+
+}  // namespace
+
 void Gateway::Impl::Send(Connection* connection, std::string bytes, bool binary) {
+  connection->lastActiveMs = NowMs();  // server pushes count as activity (AWS-NOTES §5.2)
+  lws* wsi = connection->wsi;
+  // Nothing queued, no close under way on either side, and the socket takes it now: written at
+  // once, as OnWritable would on the loop's next turn, without that turn. lws_send_pipe_choked
+  // also says no while lws holds the rest of an earlier partial write.
+  if (wsi != nullptr && connection->state == Connection::State::kOpen &&
+      connection->outbound.empty() && !connection->closeRequested && !connection->peerClosed &&
+      !lws_send_pipe_choked(wsi)) {
+    if (!WriteFrame(wsi, bytes, binary)) {
+      // What OnWritable's -1 does: lws closes the connection (1006 for its $disconnect).
+      lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    return;
+  }
   connection->outboundBytes += bytes.size();
   connection->outbound.push_back({std::move(bytes), binary});
-  connection->lastActiveMs = NowMs();  // server pushes count as activity (AWS-NOTES §5.2)
-  if (connection->wsi != nullptr) lws_callback_on_writable(connection->wsi);
+  if (wsi != nullptr) lws_callback_on_writable(wsi);
 }
 
 int Gateway::Impl::OnWritable(Connection* connection) {
@@ -117,11 +143,7 @@ int Gateway::Impl::OnWritable(Connection* connection) {
     Connection::Outbound next = std::move(connection->outbound.front());
     connection->outbound.pop_front();
     connection->outboundBytes -= next.bytes.size();
-    std::vector<unsigned char> buffer(LWS_PRE + next.bytes.size());
-    std::memcpy(buffer.data() + LWS_PRE, next.bytes.data(), next.bytes.size());
-    int written = lws_write(wsi, buffer.data() + LWS_PRE, next.bytes.size(),
-                            next.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-    if (written < static_cast<int>(next.bytes.size())) return -1;
+    if (!WriteFrame(wsi, next.bytes, next.binary)) return -1;
     if (!connection->outbound.empty() || connection->closeRequested) {
       lws_callback_on_writable(wsi);
     }
