@@ -33,6 +33,8 @@ namespace {
 constexpr size_t kMaxResponseBytes = 6 * 1024 * 1024 + 100;
 // Keep-alive pool shared by every function endpoint.
 constexpr long kMaxCachedConnections = 64;
+// Easy handles kept for reuse; more than this many finished at once are cleaned up.
+constexpr int kMaxIdleEasies = 64;
 // InvokeClient's worker wakes earlier on socket activity, curl's own timers or a wakeup; this only
 // bounds an idle wait.
 constexpr int kIdlePollMs = 10000;
@@ -142,8 +144,7 @@ struct InvokeEngine::Impl {
     bool body_too_large = false;
     std::optional<std::string> function_error_header;
     char errbuf[CURL_ERROR_SIZE] = {};
-    // Declared last so they are destroyed first: the easy handle points into everything above.
-    HeaderList headers;
+    // Declared last so it is destroyed first: the easy handle points into everything above.
     EasyHandle easy;
   };
 
@@ -152,11 +153,13 @@ struct InvokeEngine::Impl {
 
   // Hands the transfer to curl; false (the transfer kept) when curl refused it.
   bool Start(std::unique_ptr<Transfer>& transfer, CURLcode* failure);
+  EasyHandle TakeEasy();
   void Kick();
   void RunTimers(int* running);
   void CollectFinished();
   void ApplyTimer();
-  static void Finish(std::unique_ptr<Transfer> transfer, CURLcode result);
+  // `reusable`: the easy handle went through curl and back, and may serve another transfer.
+  void Finish(std::unique_ptr<Transfer> transfer, CURLcode result, bool reusable);
   static InvokeOutcome Classify(Transfer& transfer, CURLcode result);
   static size_t OnBody(char* data, size_t size, size_t count, void* user);
   static size_t OnHeader(char* data, size_t size, size_t count, void* user);
@@ -165,6 +168,10 @@ struct InvokeEngine::Impl {
 
   TimerHook set_timer;
   MultiHandle multi;
+  HeaderList headers;  // the same for every transfer
+  // Easy handles of finished transfers, their fixed options set, kept for the next ones:
+  // curl_easy_init and the options cost more than the rest of a keep-alive request.
+  std::vector<EasyHandle> idle_easies;
   int epoll_fd = -1;
   bool destroying = false;
   // Finished before they could be handed to curl, and transfers curl finished inside Invoke():
@@ -186,6 +193,19 @@ InvokeEngine::Impl::Impl(TimerHook hook) : set_timer(std::move(hook)) {
   curl_multi_setopt(multi.get(), CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi.get(), CURLMOPT_TIMERFUNCTION, &Impl::OnCurlTimer);
   curl_multi_setopt(multi.get(), CURLMOPT_TIMERDATA, this);
+  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
+  // Without this, curl asks for "100 Continue" before sending a large event: a round-trip, or a
+  // one-second stall with servers that never send it.
+  if (list) {
+    curl_slist* more = curl_slist_append(list, "Expect:");
+    if (more) {
+      list = more;
+    } else {
+      curl_slist_free_all(list);
+      list = nullptr;
+    }
+  }
+  headers.reset(list);
 }
 
 InvokeEngine::Impl::~Impl() {
@@ -194,6 +214,7 @@ InvokeEngine::Impl::~Impl() {
   for (auto& [easy, transfer] : active) curl_multi_remove_handle(multi.get(), easy);
   active.clear();
   queue.clear();
+  idle_easies.clear();
   multi.reset();  // closes the cached connections, through OnSocket
   close(epoll_fd);
 }
@@ -248,40 +269,46 @@ void InvokeEngine::Impl::ApplyTimer() {
   }
 }
 
+EasyHandle InvokeEngine::Impl::TakeEasy() {
+  if (!idle_easies.empty()) {
+    EasyHandle easy = std::move(idle_easies.back());
+    idle_easies.pop_back();
+    return easy;
+  }
+  EasyHandle easy(curl_easy_init());
+  if (!easy) return easy;
+  CURL* e = easy.get();
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_POST, 1L);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::OnBody);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
+  return easy;
+}
+
 bool InvokeEngine::Impl::Start(std::unique_ptr<Transfer>& transfer, CURLcode* failure) {
-  transfer->easy.reset(curl_easy_init());
+  if (!headers) {
+    *failure = CURLE_OUT_OF_MEMORY;
+    return false;
+  }
+  transfer->easy = TakeEasy();
   CURL* easy = transfer->easy.get();
   if (!easy) {
     *failure = CURLE_OUT_OF_MEMORY;
     return false;
   }
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  // Without this, curl asks for "100 Continue" before sending a large event: a round-trip, or a
-  // one-second stall with servers that never send it.
-  if (headers) headers = curl_slist_append(headers, "Expect:");
-  transfer->headers.reset(headers);
-
+  // What differs from one transfer to the next; everything else was set by TakeEasy.
   curl_easy_setopt(easy, CURLOPT_URL, transfer->url.c_str());
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer->payload.data());
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                    static_cast<curl_off_t>(transfer->payload.size()));
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers.get());
   // A deadline of 0 or less means none (curl's 0).
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max(transfer->timeout_ms, 0)));
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->errbuf);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::OnBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
-
-  if (!transfer->headers) {
-    *failure = CURLE_OUT_OF_MEMORY;
-    return false;
-  }
   if (curl_multi_add_handle(multi.get(), easy) != CURLM_OK) {
     *failure = CURLE_FAILED_INIT;
     return false;
@@ -316,14 +343,25 @@ void InvokeEngine::Impl::CollectFinished() {
     curl_multi_remove_handle(multi.get(), easy);
     auto node = active.extract(easy);
     if (node.empty()) continue;
-    Finish(std::move(node.mapped()), result);
+    Finish(std::move(node.mapped()), result, true);
   }
 }
 
-void InvokeEngine::Impl::Finish(std::unique_ptr<Transfer> transfer, CURLcode result) {
+void InvokeEngine::Impl::Finish(std::unique_ptr<Transfer> transfer, CURLcode result,
+                                bool reusable) {
   InvokeOutcome outcome = Classify(*transfer, result);
   Callback done = std::move(transfer->done);
-  transfer.reset();  // releases the easy handle before the callback can queue more work
+  // The easy handle is released (or kept, pointing at nothing) before the callback can queue
+  // more work.
+  if (reusable && transfer->easy && idle_easies.size() < static_cast<size_t>(kMaxIdleEasies)) {
+    CURL* easy = transfer->easy.get();
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, nullptr);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, nullptr);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, nullptr);
+    idle_easies.push_back(std::move(transfer->easy));
+  }
+  transfer.reset();
   if (done) done(std::move(outcome));
 }
 
@@ -466,7 +504,7 @@ void InvokeEngine::OnTimeout() {
   std::vector<std::pair<std::unique_ptr<Impl::Transfer>, CURLcode>> failed;
   failed.swap(impl_->queue);
   impl_->collect_pending = false;
-  for (auto& [transfer, failure] : failed) Impl::Finish(std::move(transfer), failure);
+  for (auto& [transfer, failure] : failed) impl_->Finish(std::move(transfer), failure, false);
   int running = 0;
   impl_->RunTimers(&running);
   impl_->CollectFinished();

@@ -7,10 +7,12 @@
 #include <libwebsockets.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <initializer_list>
 #include <random>
@@ -23,7 +25,7 @@ namespace {
 
 // Fills `out` with cryptographically random bytes. getrandom() only fails on very old kernels or
 // seccomp sandboxes; std::random_device (also backed by the OS RNG on glibc) covers those.
-void FillRandom(unsigned char* out, size_t len) {
+void FillRandomFromOs(unsigned char* out, size_t len) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = getrandom(out + done, len - done, 0);
@@ -38,6 +40,26 @@ void FillRandom(unsigned char* out, size_t len) {
   if (done < len) {
     std::random_device device;
     for (; done < len; ++done) out[done] = static_cast<unsigned char>(device());
+  }
+}
+
+// The same bytes, drawn from the OS a block at a time rather than one system call per id (two
+// ids per message). Each byte is handed out once.
+void FillRandom(unsigned char* out, size_t len) {
+  constexpr size_t kPoolBytes = 512;
+  thread_local std::array<unsigned char, kPoolBytes> pool;
+  thread_local size_t used = kPoolBytes;
+  while (len > 0) {
+    if (used == kPoolBytes) {
+      FillRandomFromOs(pool.data(), pool.size());
+      used = 0;
+    }
+    size_t take = std::min(len, kPoolBytes - used);
+    std::memcpy(out, pool.data() + used, take);
+    std::memset(pool.data() + used, 0, take);
+    used += take;
+    out += take;
+    len -= take;
   }
 }
 
@@ -186,6 +208,18 @@ Json::Value CommonRequestContext(const ConnectionContext& connection, const std:
   return context;
 }
 
+std::string FormatSecond(int64_t second) {
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t seconds = static_cast<std::time_t>(second);
+  std::tm utc{};
+  if (gmtime_r(&seconds, &utc) == nullptr) return "01/Jan/1970:00:00:00 +0000";
+  char out[64];
+  std::snprintf(out, sizeof out, "%02d/%s/%04d:%02d:%02d:%02d +0000", utc.tm_mday,
+                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return out;
+}
+
 }  // namespace
 
 std::string NewConnectionId() { return NewId(); }
@@ -193,15 +227,14 @@ std::string NewRequestId() { return NewId(); }
 std::string NewMessageId() { return NewId(); }
 
 std::string FormatRequestTime(int64_t epoch_ms) {
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t seconds = static_cast<std::time_t>(FloorDiv(epoch_ms, 1000));
-  std::tm utc{};
-  if (gmtime_r(&seconds, &utc) == nullptr) return "01/Jan/1970:00:00:00 +0000";
-  char out[64];
-  std::snprintf(out, sizeof out, "%02d/%s/%04d:%02d:%02d:%02d +0000", utc.tm_mday,
-                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
-  return out;
+  const int64_t second = FloorDiv(epoch_ms, 1000);
+  // Every event of the same second has the same text.
+  thread_local int64_t cached_second = 0;
+  thread_local std::string cached;
+  if (!cached.empty() && second == cached_second) return cached;
+  cached_second = second;
+  cached = FormatSecond(second);
+  return cached;
 }
 
 Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,

@@ -108,7 +108,8 @@ namespace {
 
 // One whole message as one frame; false when the connection failed.
 bool WriteFrame(lws* wsi, const std::string& bytes, bool binary) {
-  std::vector<unsigned char> buffer(LWS_PRE + bytes.size());
+  thread_local std::vector<unsigned char> buffer;  // grows to the largest frame, never zeroed
+  if (buffer.size() < LWS_PRE + bytes.size()) buffer.resize(LWS_PRE + bytes.size());
   std::memcpy(buffer.data() + LWS_PRE, bytes.data(), bytes.size());
   int written = lws_write(wsi, buffer.data() + LWS_PRE, bytes.size(),
                           binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
