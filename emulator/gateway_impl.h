@@ -185,7 +185,8 @@ struct Gateway::Impl {
                        const std::string& why, std::vector<LogField> fields);
   void Dispatch(Connection* connection, std::string body);
   int OnWritable(Connection* connection);
-  void Send(Connection* connection, std::string bytes, bool binary);
+  // `at_once`: write now when nothing is queued and the socket takes it (a route's reply).
+  void Send(Connection* connection, std::string bytes, bool binary, bool at_once = false);
   void RequestClose(Connection* connection, int code, const std::string& reason);
   void ScheduleTimer(Connection* connection);
   void OnTimer(Connection* connection);

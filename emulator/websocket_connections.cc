@@ -96,10 +96,11 @@ void Gateway::Impl::Dispatch(Connection* connection, std::string body) {
            Connection* connection = FindConnection(id);
            if (connection == nullptr || connection->state != Connection::State::kOpen) return;
            if (verdict.failed) {
-             Send(connection, GatewayErrorFrame("Internal server error", id, request_id), false);
+             Send(connection, GatewayErrorFrame("Internal server error", id, request_id), false,
+                  true);
            } else if (verdict.reply) {
              bool binary = !IsValidUtf8(*verdict.reply);  // isBase64Encoded bodies may be bytes
-             Send(connection, std::move(*verdict.reply), binary);
+             Send(connection, std::move(*verdict.reply), binary, true);
            }
          });
 }
@@ -118,13 +119,15 @@ bool WriteFrame(lws* wsi, const std::string& bytes, bool binary) {
 
 }  // namespace
 
-void Gateway::Impl::Send(Connection* connection, std::string bytes, bool binary) {
+void Gateway::Impl::Send(Connection* connection, std::string bytes, bool binary, bool at_once) {
   connection->lastActiveMs = NowMs();  // server pushes count as activity (AWS-NOTES §5.2)
   lws* wsi = connection->wsi;
-  // Nothing queued, no close under way on either side, and the socket takes it now: written at
-  // once, as OnWritable would on the loop's next turn, without that turn. lws_send_pipe_choked
-  // also says no while lws holds the rest of an earlier partial write.
-  if (wsi != nullptr && connection->state == Connection::State::kOpen &&
+  // `at_once`, nothing queued, no close under way on either side, and the socket takes it now:
+  // written at once, as OnWritable would on the loop's next turn, without that turn.
+  // lws_send_pipe_choked also says no while lws holds the rest of an earlier partial write.
+  // Only for a route's reply: many PostToConnection calls in a row (a broadcast) are faster
+  // queued and written by lws in one pass than each sent (and its reader woken) in turn.
+  if (at_once && wsi != nullptr && connection->state == Connection::State::kOpen &&
       connection->outbound.empty() && !connection->closeRequested && !connection->peerClosed &&
       !lws_send_pipe_choked(wsi)) {
     if (!WriteFrame(wsi, bytes, binary)) {
