@@ -70,6 +70,10 @@ int AcceptorCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void
         impl->AcceptAll();
         return 0;
       }
+      if (opaque == &impl->invokerMarker) {
+        if (impl->invoker != nullptr) impl->invoker->OnReadable();
+        return 0;
+      }
       if (opaque == &impl->signalMarker) {
         signalfd_siginfo info;
         while (read(impl->signalFd, &info, sizeof info) == sizeof info) {
@@ -81,7 +85,8 @@ int AcceptorCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void
       if (opaque == nullptr) return -1;
       return impl->OnRawReadable(static_cast<RawConnection*>(opaque));
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-      if (opaque == nullptr || opaque == &impl->listenerMarker || opaque == &impl->signalMarker) {
+      if (opaque == nullptr || opaque == &impl->listenerMarker || opaque == &impl->signalMarker ||
+          opaque == &impl->invokerMarker) {
         return 0;
       }
       return impl->OnRawWritable(static_cast<RawConnection*>(opaque));
@@ -90,7 +95,9 @@ int AcceptorCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void
         impl->listenerWsi = nullptr;
         return 0;
       }
-      if (opaque == nullptr || opaque == &impl->signalMarker) return 0;
+      if (opaque == nullptr || opaque == &impl->signalMarker || opaque == &impl->invokerMarker) {
+        return 0;
+      }
       lws_set_opaque_user_data(wsi, nullptr);
       impl->OnRawClosed(static_cast<RawConnection*>(opaque));
       return 0;
@@ -207,7 +214,8 @@ void EmitLwsLog(int level, const char* line) {
 }  // namespace
 
 Gateway::Impl::~Impl() {
-  invoker.reset();  // no completion may arrive after this point
+  invoker.reset();  // no completion may arrive after this point; its timer is not touched again
+  lws_sul_cancel(&invokeTimer);
   if (context != nullptr) lws_context_destroy(context);
   for (auto& [id, raw] : pending) delete raw;
   if (signalFd >= 0) close(signalFd);
@@ -296,7 +304,22 @@ bool Gateway::Impl::Start(std::string* error) {
     return false;
   }
 
-  invoker = std::make_unique<InvokeClient>();
+  invoker = std::make_unique<InvokeEngine>([this](long ms) {
+    if (ms < 0) {
+      lws_sul_cancel(&invokeTimer);
+      return;
+    }
+    lws_sul_schedule(
+        context, 0, &invokeTimer,
+        [](lws_sorted_usec_list_t* sul) {
+          auto* impl = reinterpret_cast<Gateway::Impl*>(reinterpret_cast<char*>(sul) -
+                                                        offsetof(Gateway::Impl, invokeTimer));
+          if (impl->invoker != nullptr) impl->invoker->OnTimeout();
+        },
+        static_cast<lws_usec_t>(ms) * LWS_US_PER_MS);
+  });
+  // lws closes what it adopts; the engine closes its own descriptor.
+  int invoker_fd = fcntl(invoker->fd(), F_DUPFD_CLOEXEC, 0);
 
   lws_adopt_desc_t listener{};
   listener.vh = vhost;
@@ -310,6 +333,14 @@ bool Gateway::Impl::Start(std::string* error) {
   signal_desc.opaque = &signalMarker;
   if (listenerWsi == nullptr || lws_adopt_descriptor_vhost_via_info(&signal_desc) == nullptr) {
     *error = "libwebsockets refused the listening socket";
+    return false;
+  }
+  lws_adopt_desc_t invoker_desc = listener;
+  invoker_desc.fd.filefd = invoker_fd;
+  invoker_desc.opaque = &invokerMarker;
+  if (invoker_fd < 0 || lws_adopt_descriptor_vhost_via_info(&invoker_desc) == nullptr) {
+    if (invoker_fd >= 0) close(invoker_fd);
+    *error = "libwebsockets refused the function client's descriptor";
     return false;
   }
   return true;
@@ -340,10 +371,15 @@ void Gateway::Impl::DrainCompletions() {
 
 void Gateway::Impl::Invoke(const FunctionConfig& function, const Json::Value& event,
                            std::function<void(InvokeOutcome)> done) {
+  Invoke(function, SerializeEvent(event), std::move(done));
+}
+
+void Gateway::Impl::Invoke(const FunctionConfig& function, std::string payload,
+                           std::function<void(InvokeOutcome)> done) {
   if (invoker == nullptr) return;  // the loop is being torn down
   ++invocationsInFlight;
   bool supervised = function.supervised;
-  invoker->Invoke(function.url, SerializeEvent(event), function.timeoutMs,
+  invoker->Invoke(function.url, std::move(payload), function.timeoutMs,
                   [this, supervised, done = std::move(done)](InvokeOutcome outcome) mutable {
                     if (supervised && outcome.kind == InvokeOutcome::Kind::kUnreachable) {
                       // A started function that is down (restarting) fails like a Lambda
@@ -352,12 +388,10 @@ void Gateway::Impl::Invoke(const FunctionConfig& function, const Json::Value& ev
                       outcome.detail =
                           "the function's process is not running (" + outcome.detail + ")";
                     }
-                    Post([this, done = std::move(done), outcome = std::move(outcome)]() mutable {
-                      --invocationsInFlight;
-                      done(std::move(outcome));
-                      MaybeFinishShutdown();
-                      ReleaseMemoryWhenIdle();
-                    });
+                    --invocationsInFlight;
+                    done(std::move(outcome));
+                    MaybeFinishShutdown();
+                    ReleaseMemoryWhenIdle();
                   });
 }
 

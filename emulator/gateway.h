@@ -1,9 +1,9 @@
 // The gateway: one port serving every configured WebSocket API under its stage path, the
 // @connections management API, and plain HTTP answers for everything else.
 //
-// All socket I/O, timers and connection state live on one libwebsockets service loop; function
-// invocations run on the InvokeClient's thread and report back through a queue that wakes the
-// loop. The WebSocket handshake is held open until `$connect` answers (design: HANDSHAKE.md).
+// All socket I/O, timers, connection state and function invocations (InvokeEngine, its curl
+// sockets watched through one epoll descriptor adopted into the loop) live on one libwebsockets
+// service loop. The WebSocket handshake is held open until `$connect` answers (design: HANDSHAKE.md).
 #pragma once
 
 #include <memory>

@@ -122,7 +122,11 @@ struct Gateway::Impl {
   lws* listenerWsi = nullptr;
   char listenerMarker = 0;
   char signalMarker = 0;
-  std::unique_ptr<InvokeClient> invoker;
+  char invokerMarker = 0;
+  // Function calls run on this loop: the engine's epoll descriptor is adopted beside the
+  // listener, and its timer is `invokeTimer`.
+  std::unique_ptr<InvokeEngine> invoker;
+  lws_sorted_usec_list_t invokeTimer{};
 
   std::unordered_map<std::string, RawConnection*> pending;  // by connection id
   std::unordered_map<int, std::string> upgradesByFd;        // dup'd fd -> connection id
@@ -153,11 +157,14 @@ struct Gateway::Impl {
 
   std::string DomainName() const { return options.host + ":" + std::to_string(boundPort); }
 
-  // Work that other threads hand to the loop.
+  // Work handed to the loop, from any thread; it runs from a later turn of the loop.
   void Post(std::function<void()> work);
   void DrainCompletions();
 
+  // `done` runs on the loop, never before Invoke returns.
   void Invoke(const FunctionConfig& function, const Json::Value& event,
+              std::function<void(InvokeOutcome)> done);
+  void Invoke(const FunctionConfig& function, std::string payload,
               std::function<void(InvokeOutcome)> done);
 
   // Acceptor.
@@ -179,7 +186,8 @@ struct Gateway::Impl {
                        const std::string& why, std::vector<LogField> fields);
   void Dispatch(Connection* connection, std::string body);
   int OnWritable(Connection* connection);
-  void Send(Connection* connection, std::string bytes, bool binary);
+  // `at_once`: write now when nothing is queued and the socket takes it (a route's reply).
+  void Send(Connection* connection, std::string bytes, bool binary, bool at_once = false);
   void RequestClose(Connection* connection, int code, const std::string& reason);
   void ScheduleTimer(Connection* connection);
   void OnTimer(Connection* connection);

@@ -2,14 +2,17 @@
 
 #include "http_head.h"
 #include "json_text.h"
+#include "utf8.h"
 
 #include <libwebsockets.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <initializer_list>
 #include <random>
@@ -22,7 +25,7 @@ namespace {
 
 // Fills `out` with cryptographically random bytes. getrandom() only fails on very old kernels or
 // seccomp sandboxes; std::random_device (also backed by the OS RNG on glibc) covers those.
-void FillRandom(unsigned char* out, size_t len) {
+void FillRandomFromOs(unsigned char* out, size_t len) {
   size_t done = 0;
   while (done < len) {
     ssize_t n = getrandom(out + done, len - done, 0);
@@ -37,6 +40,26 @@ void FillRandom(unsigned char* out, size_t len) {
   if (done < len) {
     std::random_device device;
     for (; done < len; ++done) out[done] = static_cast<unsigned char>(device());
+  }
+}
+
+// The same bytes, drawn from the OS a block at a time rather than one system call per id (two
+// ids per message). Each byte is handed out once.
+void FillRandom(unsigned char* out, size_t len) {
+  constexpr size_t kPoolBytes = 512;
+  thread_local std::array<unsigned char, kPoolBytes> pool;
+  thread_local size_t used = kPoolBytes;
+  while (len > 0) {
+    if (used == kPoolBytes) {
+      FillRandomFromOs(pool.data(), pool.size());
+      used = 0;
+    }
+    size_t take = std::min(len, kPoolBytes - used);
+    std::memcpy(out, pool.data() + used, take);
+    std::memset(pool.data() + used, 0, take);
+    used += take;
+    out += take;
+    len -= take;
   }
 }
 
@@ -185,6 +208,18 @@ Json::Value CommonRequestContext(const ConnectionContext& connection, const std:
   return context;
 }
 
+std::string FormatSecond(int64_t second) {
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t seconds = static_cast<std::time_t>(second);
+  std::tm utc{};
+  if (gmtime_r(&seconds, &utc) == nullptr) return "01/Jan/1970:00:00:00 +0000";
+  char out[64];
+  std::snprintf(out, sizeof out, "%02d/%s/%04d:%02d:%02d:%02d +0000", utc.tm_mday,
+                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return out;
+}
+
 }  // namespace
 
 std::string NewConnectionId() { return NewId(); }
@@ -192,15 +227,14 @@ std::string NewRequestId() { return NewId(); }
 std::string NewMessageId() { return NewId(); }
 
 std::string FormatRequestTime(int64_t epoch_ms) {
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  const std::time_t seconds = static_cast<std::time_t>(FloorDiv(epoch_ms, 1000));
-  std::tm utc{};
-  if (gmtime_r(&seconds, &utc) == nullptr) return "01/Jan/1970:00:00:00 +0000";
-  char out[64];
-  std::snprintf(out, sizeof out, "%02d/%s/%04d:%02d:%02d:%02d +0000", utc.tm_mday,
-                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
-  return out;
+  const int64_t second = FloorDiv(epoch_ms, 1000);
+  // Every event of the same second has the same text.
+  thread_local int64_t cached_second = 0;
+  thread_local std::string cached;
+  if (!cached.empty() && second == cached_second) return cached;
+  cached_second = second;
+  cached = FormatSecond(second);
+  return cached;
 }
 
 Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,
@@ -262,6 +296,101 @@ Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::st
   event["body"] = ToValidUtf8(body);
   event["isBase64Encoded"] = false;
   return event;
+}
+
+namespace {
+
+// A JSON string literal as jsoncpp's writer prints it with emitUTF8: '"', '\\' and the control
+// characters escaped (\b \f \n \r \t by name, the rest as lower-case \u00xx), everything else,
+// DEL and UTF-8 included, copied as is. `text` must be valid UTF-8.
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default: {
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0x0f]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+  }
+  out.append(text.substr(run));
+  out.push_back('"');
+}
+
+void AppendUtf8JsonString(std::string& out, std::string_view text) {
+  if (IsValidUtf8(text)) {
+    AppendJsonString(out, text);
+  } else {
+    AppendJsonString(out, ToValidUtf8(text));
+  }
+}
+
+}  // namespace
+
+std::string SerializeMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                                  const std::string& body, const EventIds& ids, int64_t now_ms) {
+  // jsoncpp prints object members in key order; the same order here.
+  std::string out;
+  out.reserve(body.size() + 640);
+  out.append("{\"body\":");
+  AppendUtf8JsonString(out, body);
+  out.append(",\"isBase64Encoded\":false,\"requestContext\":{\"apiId\":");
+  AppendJsonString(out, connection.apiId);
+  out.append(",\"connectedAt\":");
+  out.append(std::to_string(connection.connectedAtMs));
+  out.append(",\"connectionId\":");
+  AppendJsonString(out, connection.connectionId);
+  out.append(",\"domainName\":");
+  AppendJsonString(out, connection.domainName);
+  out.append(",\"eventType\":\"MESSAGE\",\"extendedRequestId\":");
+  AppendJsonString(out, ids.requestId);
+  out.append(",\"identity\":{\"sourceIp\":");
+  AppendJsonString(out, connection.sourceIp);
+  if (connection.userAgent) {
+    out.append(",\"userAgent\":");
+    AppendUtf8JsonString(out, *connection.userAgent);
+  }
+  out.append("},\"messageDirection\":\"IN\",\"messageId\":");
+  AppendJsonString(out, ids.messageId);
+  out.append(",\"requestId\":");
+  AppendJsonString(out, ids.requestId);
+  out.append(",\"requestTime\":");
+  AppendJsonString(out, FormatRequestTime(now_ms));
+  out.append(",\"requestTimeEpoch\":");
+  out.append(std::to_string(now_ms));
+  out.append(",\"routeKey\":");
+  AppendJsonString(out, route_key);
+  out.append(",\"stage\":");
+  AppendJsonString(out, connection.stage);
+  out.append("}}");
+  return out;
 }
 
 Json::Value BuildDisconnectEvent(const ConnectionContext& connection, int status_code,

@@ -74,11 +74,11 @@ void Gateway::Impl::Dispatch(Connection* connection, std::string body) {
   const RouteConfig* route_config = api.FindRoute(*route);
   const FunctionConfig* function = api.FunctionFor(*route);
   EventIds ids{request_id, NewMessageId()};
-  Json::Value event = BuildMessageEvent(connection->context, *route, body, ids, NowMs());
+  std::string event = SerializeMessageEvent(connection->context, *route, body, ids, NowMs());
   bool two_way = route_config->routeResponse;
   std::string function_name = function->name;
   std::string route_key = *route;
-  Invoke(*function, event,
+  Invoke(*function, std::move(event),
          [this, id, request_id, two_way, function_name, route_key](InvokeOutcome outcome) {
            MessageVerdict verdict = InterpretMessageResult(outcome, two_way);
            LogLevel level = verdict.failed ? LogLevel::kWarn : LogLevel::kInfo;
@@ -96,19 +96,49 @@ void Gateway::Impl::Dispatch(Connection* connection, std::string body) {
            Connection* connection = FindConnection(id);
            if (connection == nullptr || connection->state != Connection::State::kOpen) return;
            if (verdict.failed) {
-             Send(connection, GatewayErrorFrame("Internal server error", id, request_id), false);
+             Send(connection, GatewayErrorFrame("Internal server error", id, request_id), false,
+                  true);
            } else if (verdict.reply) {
              bool binary = !IsValidUtf8(*verdict.reply);  // isBase64Encoded bodies may be bytes
-             Send(connection, std::move(*verdict.reply), binary);
+             Send(connection, std::move(*verdict.reply), binary, true);
            }
          });
 }
 
-void Gateway::Impl::Send(Connection* connection, std::string bytes, bool binary) {
+namespace {
+
+// One whole message as one frame; false when the connection failed.
+bool WriteFrame(lws* wsi, const std::string& bytes, bool binary) {
+  thread_local std::vector<unsigned char> buffer;  // grows to the largest frame, never zeroed
+  if (buffer.size() < LWS_PRE + bytes.size()) buffer.resize(LWS_PRE + bytes.size());
+  std::memcpy(buffer.data() + LWS_PRE, bytes.data(), bytes.size());
+  int written = lws_write(wsi, buffer.data() + LWS_PRE, bytes.size(),
+                          binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+  return written >= static_cast<int>(bytes.size());
+}
+
+}  // namespace
+
+void Gateway::Impl::Send(Connection* connection, std::string bytes, bool binary, bool at_once) {
+  connection->lastActiveMs = NowMs();  // server pushes count as activity (AWS-NOTES §5.2)
+  lws* wsi = connection->wsi;
+  // `at_once`, nothing queued, no close under way on either side, and the socket takes it now:
+  // written at once, as OnWritable would on the loop's next turn, without that turn.
+  // lws_send_pipe_choked also says no while lws holds the rest of an earlier partial write.
+  // Only for a route's reply: many PostToConnection calls in a row (a broadcast) are faster
+  // queued and written by lws in one pass than each sent (and its reader woken) in turn.
+  if (at_once && wsi != nullptr && connection->state == Connection::State::kOpen &&
+      connection->outbound.empty() && !connection->closeRequested && !connection->peerClosed &&
+      !lws_send_pipe_choked(wsi)) {
+    if (!WriteFrame(wsi, bytes, binary)) {
+      // What OnWritable's -1 does: lws closes the connection (1006 for its $disconnect).
+      lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+    return;
+  }
   connection->outboundBytes += bytes.size();
   connection->outbound.push_back({std::move(bytes), binary});
-  connection->lastActiveMs = NowMs();  // server pushes count as activity (AWS-NOTES §5.2)
-  if (connection->wsi != nullptr) lws_callback_on_writable(connection->wsi);
+  if (wsi != nullptr) lws_callback_on_writable(wsi);
 }
 
 int Gateway::Impl::OnWritable(Connection* connection) {
@@ -117,11 +147,7 @@ int Gateway::Impl::OnWritable(Connection* connection) {
     Connection::Outbound next = std::move(connection->outbound.front());
     connection->outbound.pop_front();
     connection->outboundBytes -= next.bytes.size();
-    std::vector<unsigned char> buffer(LWS_PRE + next.bytes.size());
-    std::memcpy(buffer.data() + LWS_PRE, next.bytes.data(), next.bytes.size());
-    int written = lws_write(wsi, buffer.data() + LWS_PRE, next.bytes.size(),
-                            next.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-    if (written < static_cast<int>(next.bytes.size())) return -1;
+    if (!WriteFrame(wsi, next.bytes, next.binary)) return -1;
     if (!connection->outbound.empty() || connection->closeRequested) {
       lws_callback_on_writable(wsi);
     }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -459,6 +461,38 @@ TEST(InvokeClientTest, CallbackMayInvokeAgain) {
   EXPECT_EQ(all[1].second.body, R"("second")");
 }
 
+TEST(InvokeClientTest, ManyConcurrentChainsAllComplete) {
+  ScriptedServer server([](const Request& request) { return Answer(request.body); });
+  InvokeClient client;
+  constexpr int kChains = 50;
+  constexpr int kPerChain = 40;
+  std::mutex mutex;
+  std::condition_variable cv;
+  int finished = 0;
+  int ok = 0;
+  std::function<void(int, int)> next = [&](int chain, int step) {
+    if (step == kPerChain) {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++finished;
+      cv.notify_all();
+      return;
+    }
+    std::string payload = std::to_string(chain * 1000 + step);
+    client.Invoke(server.Url(), payload, 5000, [&, chain, step, payload](InvokeOutcome outcome) {
+      if (outcome.kind == Kind::kOk && outcome.body == payload) {
+        std::lock_guard<std::mutex> lock(mutex);
+        ++ok;
+      }
+      next(chain, step + 1);
+    });
+  };
+  for (int chain = 0; chain < kChains; ++chain) next(chain, 0);
+  std::unique_lock<std::mutex> lock(mutex);
+  ASSERT_TRUE(cv.wait_for(lock, 20s, [&] { return finished == kChains; })) << finished;
+  EXPECT_EQ(ok, kChains * kPerChain);
+  EXPECT_LE(server.AcceptedConnections(), kChains);
+}
+
 TEST(InvokeClientTest, InvokeIsThreadSafe) {
   ScriptedServer server([](const Request& request) { return Answer(request.body); });
   InvokeClient client;
@@ -504,6 +538,113 @@ TEST(InvokeClientTest, DestructorCancelsInFlightCallsWithoutRunningCallbacks) {
   }
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
   EXPECT_EQ(calls.load(), 0);
+}
+
+// The engine on a loop of the test's own: poll() on its descriptor and its one timer.
+class EngineLoop {
+ public:
+  EngineLoop()
+      : engine_([this](long ms) {
+          ++timer_calls_;
+          if (ms < 0) {
+            deadline_.reset();
+          } else {
+            deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+          }
+        }) {}
+
+  InvokeEngine& engine() { return engine_; }
+  const std::optional<std::chrono::steady_clock::time_point>& deadline() const {
+    return deadline_;
+  }
+  int turns() const { return turns_; }
+
+  // Runs the loop until `done()` or `limit` passes; false on the limit.
+  bool RunUntil(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
+    auto give_up = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= give_up) return false;
+      auto until = deadline_ ? std::min(*deadline_, give_up) : give_up;
+      auto left = std::max<std::chrono::steady_clock::duration>(until - now, {});
+      int wait_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
+      pollfd fd{engine_.fd(), POLLIN, 0};
+      poll(&fd, 1, wait_ms);
+      ++turns_;
+      if (fd.revents & POLLIN) engine_.OnReadable();
+      if (deadline_ && std::chrono::steady_clock::now() >= *deadline_) {
+        deadline_.reset();
+        engine_.OnTimeout();
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  int timer_calls_ = 0;
+  int turns_ = 0;
+  InvokeEngine engine_;
+};
+
+TEST(InvokeEngineTest, CallbackNeverRunsInsideInvoke) {
+  EngineLoop loop;
+  bool called = false;
+  InvokeOutcome result;
+  loop.engine().Invoke("http://127.0.0.1:" + std::to_string(ClosedPort()) + "/", "{}", 5000,
+                       [&](InvokeOutcome outcome) {
+                         called = true;
+                         result = std::move(outcome);
+                       });
+  EXPECT_FALSE(called);
+  ASSERT_TRUE(loop.RunUntil([&] { return called; }));
+  EXPECT_EQ(result.kind, Kind::kUnreachable);
+}
+
+TEST(InvokeEngineTest, NoTimerLeftWhenNothingIsInFlight) {
+  ScriptedServer server([](const Request& request) { return Answer(request.body); });
+  EngineLoop loop;
+  int finished = 0;
+  for (int i = 0; i < 20; ++i) {
+    loop.engine().Invoke(server.Url(), std::to_string(i), 29000, [&, i](InvokeOutcome outcome) {
+      EXPECT_EQ(outcome.kind, Kind::kOk);
+      EXPECT_EQ(outcome.body, std::to_string(i));
+      ++finished;
+    });
+    ASSERT_TRUE(loop.RunUntil([&] { return finished == i + 1; }));
+  }
+  // An idle engine asks for no wakeup: a timer left due would make its loop spin.
+  EXPECT_FALSE(loop.deadline().has_value());
+  EXPECT_LT(loop.turns(), 20 * 10);
+  int turns = loop.turns();
+  EXPECT_FALSE(loop.RunUntil([] { return false; }, 100ms));
+  EXPECT_LT(loop.turns() - turns, 5);
+  EXPECT_EQ(server.AcceptedConnections(), 1);
+}
+
+TEST(InvokeEngineTest, SlowFunctionTimesOutOnTheLoopsTimer) {
+  ScriptedServer server([](const Request&) {
+    Reply reply = Answer("{}");
+    reply.delay = 2s;
+    return reply;
+  });
+  EngineLoop loop;
+  std::optional<InvokeOutcome> result;
+  auto start = std::chrono::steady_clock::now();
+  loop.engine().Invoke(server.Url(), "{}", 200,
+                       [&](InvokeOutcome outcome) { result = std::move(outcome); });
+  ASSERT_TRUE(loop.RunUntil([&] { return result.has_value(); }));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(result->kind, Kind::kTimeout);
+  EXPECT_EQ(result->detail, "timed out after 200 ms");
+  EXPECT_GE(elapsed, 190ms);
+  EXPECT_LT(elapsed, 1500ms);
+  EXPECT_LT(loop.turns(), 50);  // waited, not spun
+  // curl has nothing left to time: the engine must not leave its loop a timer that is due.
+  EXPECT_FALSE(loop.deadline().has_value());
+  int turns = loop.turns();
+  EXPECT_FALSE(loop.RunUntil([] { return false; }, 100ms));
+  EXPECT_LT(loop.turns() - turns, 5);
 }
 
 }  // namespace

@@ -6,10 +6,13 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
+#include <random>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace wsgw {
 namespace {
@@ -414,6 +417,94 @@ TEST(LambdaEvent, IdsHaveAwsShapeAndAreDistinct) {
       seen.insert(id);
     }
     EXPECT_EQ(seen.size(), 1000u);
+  }
+}
+
+// SerializeMessageEvent is the gateway's fast path for SerializeEvent(BuildMessageEvent(...)):
+// the same bytes, whatever the strings hold.
+std::string SlowMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                             const std::string& body, const EventIds& ids, int64_t now_ms) {
+  return SerializeEvent(BuildMessageEvent(connection, route_key, body, ids, now_ms));
+}
+
+ConnectionContext SampleConnection() {
+  ConnectionContext connection;
+  connection.connectionId = "BFHPhfCWIAMCKlQ=";
+  connection.connectedAtMs = 1731325324123;
+  connection.sourceIp = "127.0.0.1";
+  connection.userAgent = "Mozilla/5.0 (X11; Linux x86_64)";
+  connection.domainName = "localhost:3001";
+  connection.stage = "dev";
+  connection.apiId = "abcdef1234";
+  return connection;
+}
+
+TEST(LambdaEvent, SerializeMessageEventMatchesTheJsonTreeForSpecialText) {
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  const std::vector<std::string> texts = {
+      "",
+      "{\"action\":\"echo\",\"seq\":1}",
+      "quote \" backslash \\ slash / </script>",
+      "\b\f\n\r\t\v\x01\x1f\x7f",
+      std::string("nul \0 inside", 12),
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe4\xb8\xad\xe6\x96\x87",
+      "\xef\xbb\xbf BOM, U+2028 \xe2\x80\xa8 U+2029 \xe2\x80\xa9, U+FFFD \xef\xbf\xbd",
+      "\xc3 truncated, \xff\xfe bad bytes, \xed\xa0\x80 surrogate, \xc0\xaf overlong",
+      "\xf4\x90\x80\x80 above U+10FFFF, \xf0\x9f\x98 cut short",
+      every_byte,
+      std::string(70000, 'x') + "\n" + std::string(3, '"'),
+  };
+  const int64_t times[] = {0, -1, 1731325324123, 253402300799999, -62135596800000};
+  for (const std::string& text : texts) {
+    for (int64_t now : times) {
+      ConnectionContext connection = SampleConnection();
+      connection.connectedAtMs = now - 5;
+      EventIds ids{"req" + text.substr(0, 40), "msg" + text.substr(0, 20)};
+      EXPECT_EQ(SerializeMessageEvent(connection, "$default", text, ids, now),
+                SlowMessageEvent(connection, "$default", text, ids, now));
+      // Every string field, and no User-Agent.
+      connection.userAgent = text;
+      connection.apiId = text;
+      connection.stage = text;
+      connection.domainName = text;
+      connection.sourceIp = text;
+      connection.connectionId = text;
+      EXPECT_EQ(SerializeMessageEvent(connection, text, text, ids, now),
+                SlowMessageEvent(connection, text, text, ids, now));
+      connection.userAgent.reset();
+      EXPECT_EQ(SerializeMessageEvent(connection, text, text, ids, now),
+                SlowMessageEvent(connection, text, text, ids, now));
+    }
+  }
+}
+
+TEST(LambdaEvent, SerializeMessageEventMatchesTheJsonTreeForRandomText) {
+  std::mt19937 random(20261121);
+  // Mostly ASCII with escapes, some multi-byte UTF-8, some stray bytes.
+  const std::vector<std::string> pieces = {
+      "a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f", "\xc3\xa9",
+      "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\x80", "\xc3", "\xe2\x82", "\xff", "\xed\xa0\x80",
+      std::string(1, '\0')};
+  std::uniform_int_distribution<size_t> piece(0, pieces.size() - 1);
+  std::uniform_int_distribution<int> length(0, 40);
+  auto text = [&] {
+    std::string out;
+    for (int n = length(random); n > 0; --n) out += pieces[piece(random)];
+    return out;
+  };
+  for (int round = 0; round < 2000; ++round) {
+    ConnectionContext connection = SampleConnection();
+    connection.userAgent = round % 3 == 0 ? std::optional<std::string>() : text();
+    connection.stage = text();
+    connection.sourceIp = text();
+    EventIds ids{NewRequestId(), NewMessageId()};
+    const std::string route_key = text();
+    const std::string body = text();
+    const int64_t now = static_cast<int64_t>(random()) * 1000 + round;
+    ASSERT_EQ(SerializeMessageEvent(connection, route_key, body, ids, now),
+              SlowMessageEvent(connection, route_key, body, ids, now))
+        << "round " << round;
   }
 }
 
