@@ -56,7 +56,7 @@ export async function writeRoutesFile(routes, filename = 'routes.json') {
 }
 
 // Splits a stream into lines, calling onLine for each complete one (and the tail at end).
-function collectLines(stream, onLine) {
+export function collectLines(stream, onLine) {
   let pending = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk) => {

@@ -11,6 +11,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { collectLines } from './gateway.mjs';
 
 export const HOSTS_DIR =
   process.env.WSGW_HOSTS_DIR ||
@@ -53,23 +54,6 @@ export async function editFile(file, replace) {
   const edited = replace(before);
   if (edited === before) throw new Error(`editing ${file} changed nothing`);
   await writeFile(file, edited);
-}
-
-function collectLines(stream, sink) {
-  let pending = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk) => {
-    pending += chunk;
-    let newline;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      sink(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (pending) sink(pending);
-    pending = '';
-  });
 }
 
 // Starts the host for `runtime` ("nodejs" or "python") serving `handler` from `root`.
