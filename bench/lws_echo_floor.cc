@@ -1,13 +1,15 @@
 // lws_echo_floor: the floor for wsgw's echo benchmarks. A bare libwebsockets server (same library,
-// same single service loop, same event backend as wsgw-emulate) that sends every text message
-// back on the connection it came from, with no routing, no events and no function in between.
-// The CPU it spends per message is what any libwebsockets WebSocket server must spend; the
+// same single service loop, same event backend as wsgw-emulate: libev on epoll) that sends every
+// text message back on the connection it came from, with no routing, no events and no function in
+// between. The CPU it spends per message is what any libwebsockets WebSocket server must spend; the
 // gateway's CPU per message above it is the gateway's own overhead.
 //
-//   lws_echo_floor [--port N] [--ready-file PATH] [--seconds S]
+//   lws_echo_floor [--port N] [--ready-file PATH] [--seconds S] [--poll]
 //
 // --port 0 (the default) picks a free port; the ready file gets {"port": N}. Stops on
-// SIGINT/SIGTERM or after --seconds (default 600), whichever comes first.
+// SIGINT/SIGTERM or after --seconds (default 600), whichever comes first. --poll keeps lws's own
+// poll() loop instead of libev, to compare the two backends.
+#include <ev.h>
 #include <libwebsockets.h>
 #include <sys/resource.h>
 
@@ -79,13 +81,25 @@ int main(int argc, char** argv) {
   int port = 0;
   std::string ready_file;
   double seconds = 600;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool use_poll = false;
+  const char* usage =
+      "usage: lws_echo_floor [--port N] [--ready-file PATH] [--seconds S] [--poll]\n"
+      "  --poll  serve on lws's own poll() loop instead of libev/epoll (to compare backends)\n";
+  for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
-    if (flag == "--port") port = std::atoi(argv[i + 1]);
-    else if (flag == "--ready-file") ready_file = argv[i + 1];
-    else if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
+    if (flag == "--help") {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    if (flag == "--poll") {
+      use_poll = true;
+      continue;
+    }
+    if (i + 1 < argc && flag == "--port") port = std::atoi(argv[++i]);
+    else if (i + 1 < argc && flag == "--ready-file") ready_file = argv[++i];
+    else if (i + 1 < argc && flag == "--seconds") seconds = std::atof(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: lws_echo_floor [--port N] [--ready-file PATH] [--seconds S]\n");
+      std::fputs(usage, stderr);
       return 2;
     }
   }
@@ -95,7 +109,8 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &limit);
   }
   // No timer wakes the loop (an lws timer would make poll() spin through its last millisecond):
-  // the signals themselves interrupt poll(), and SIGALRM ends the run after --seconds.
+  // the signals themselves interrupt poll() or epoll_wait(), and SIGALRM ends the run after
+  // --seconds.
   struct sigaction stop{};
   stop.sa_handler = OnStopSignal;
   sigaction(SIGINT, &stop, nullptr);
@@ -112,9 +127,26 @@ int main(int argc, char** argv) {
   info.uid = -1;
   info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.pt_serv_buf_size = 32 * 1024;
+  // Our own loop, handed to lws as a foreign loop: lws's libev plugin then installs no SIGINT
+  // watcher, and the loop's backend is epoll whatever LIBEV_FLAGS says.
+  struct ev_loop* loop = nullptr;
+  void* foreign_loops[1] = {nullptr};
+  if (!use_poll) {
+    loop =
+        ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV) |
+                    static_cast<unsigned>(EVFLAG_NOSIGMASK));
+    if (loop == nullptr) {
+      std::fprintf(stderr, "lws_echo_floor: libev cannot create an epoll loop (try --poll)\n");
+      return 1;
+    }
+    foreign_loops[0] = loop;
+    info.foreign_loops = foreign_loops;
+    info.options |= LWS_SERVER_OPTION_LIBEV;
+  }
   lws_context* context = lws_create_context(&info);
   if (context == nullptr) {
     std::fprintf(stderr, "lws_echo_floor: cannot create the server on port %d\n", port);
+    if (loop != nullptr) ev_loop_destroy(loop);
     return 1;
   }
   lws_vhost* vhost = lws_get_vhost_by_name(context, "default");
@@ -132,8 +164,14 @@ int main(int argc, char** argv) {
 
   alarm(static_cast<unsigned>(std::max(1.0, seconds)));
   while (!g_stop) {
-    if (lws_service(context, 0) < 0) break;
+    if (loop != nullptr) {
+      // One iteration; with an event lib lws_service() would not return until the loop ends.
+      ev_run(loop, EVRUN_ONCE);
+    } else if (lws_service(context, 0) < 0) {
+      break;
+    }
   }
   lws_context_destroy(context);
+  if (loop != nullptr) ev_loop_destroy(loop);
   return 0;
 }

@@ -11,9 +11,13 @@
 //              ($disconnect), again and again.
 //   idle       opens --connections connections and holds them; --rss-pid reports resident memory.
 //
+// The connections live on a libev loop over epoll (as in wsgw-emulate); --poll keeps lws's own
+// poll() loop instead, to compare the two backends.
+//
 // It prints a table for people and one `metric scenario=... target=... name=... value=... unit=...`
 // line per figure for scripts. Every phase is bounded in time; the program always stops by itself
 // and exits 0 when it measured something (a benchmark never fails because the machine was slow).
+#include <ev.h>
 #include <libwebsockets.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
@@ -71,6 +75,7 @@ struct Options {
   double hold = 3;           // idle: seconds the connections are held after they are all open
   double connectTimeout = 60;
   int maxInFlightPerConnection = 1000;  // open loop: beyond this a due message is not sent
+  bool poll = false;                    // lws's own poll() loop instead of libev over epoll
   // label=pid: CPU per message and VmRSS of that process; the -tree forms add up the process and
   // all its descendants (the gateway with the functions it started, a Node.js host's workers).
   std::vector<std::pair<std::string, int>> cpuPids, cpuTrees;
@@ -84,7 +89,8 @@ void Usage() {
                "  [--window N] [--duration S] [--warmup S] [--size BYTES] [--action NAME]\n"
                "  [--connect-concurrency N] [--rounds N] [--round-timeout S] [--hold S]\n"
                "  [--connect-timeout S] [--cpu-pid LABEL=PID]... [--cpu-tree LABEL=PID]...\n"
-               "  [--rss-pid LABEL=PID]... [--rss-tree LABEL=PID]...\n");
+               "  [--rss-pid LABEL=PID]... [--rss-tree LABEL=PID]... [--poll]\n"
+               "  --poll  run the connections on lws's own poll() loop instead of libev/epoll\n");
 }
 
 bool ParsePidArg(const std::string& text, std::pair<std::string, int>* out) {
@@ -99,6 +105,10 @@ bool ParseOptions(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help") return false;
+    if (flag == "--poll") {
+      o->poll = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "wsgw_load: %s needs a value\n", flag.c_str());
       return false;
@@ -358,6 +368,8 @@ class Load {
   enum class Phase { kConnecting, kWarmup, kMeasuring, kDraining, kDone };
 
   bool CreateContext();
+  void DestroyContext();
+  int ServiceOnce();
   void StartConnect(Conn* conn);
   bool ServiceUntil(const std::function<bool()>& done, double seconds);
   bool OpenAll(int count);
@@ -380,6 +392,7 @@ class Load {
   Options o_;
   Url url_;
   Report report_;
+  struct ev_loop* loop_ = nullptr;  // null with --poll
   lws_context* context_ = nullptr;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::string pad_;
@@ -442,15 +455,26 @@ bool Load::CreateContext() {
   info.uid = -1;
   info.timeout_secs = 30;
   info.connect_timeout_secs = 20;
+  void* foreign_loops[1] = {nullptr};
+  if (!o_.poll) {
+    loop_ =
+        ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV) |
+                    static_cast<unsigned>(EVFLAG_NOSIGMASK));
+    if (loop_ == nullptr) return false;
+    foreign_loops[0] = loop_;
+    info.foreign_loops = foreign_loops;
+    info.options |= LWS_SERVER_OPTION_LIBEV;
+  }
   context_ = lws_create_context(&info);
   if (context_ == nullptr) return false;
-  // The pacing clock, which also bounds every lws_service() sleep so that deadlines are seen.
-  // A timerfd rather than an lws timer: lws 4.1 rounds its poll() timeout down to whole
-  // milliseconds and so spins through the last millisecond before every timer it holds.
+  // The pacing clock, which also bounds every ServiceOnce() sleep so that deadlines are seen.
+  // A timerfd rather than an lws or libev timer: both time out epoll_wait()/poll() in whole
+  // milliseconds (lws 4.1 even rounds down and spins through the last millisecond before every
+  // timer it holds), which cannot pace a send every 200 us.
   tickFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (tickFd_ < 0) return false;
-  // Only open-loop pacing needs a fine clock; otherwise each tick would be a poll() over every
-  // connection, which costs real CPU at 10,000 connections.
+  // Only open-loop pacing needs a fine clock; otherwise, with --poll, each tick would be a poll()
+  // over every connection, which costs real CPU at 10,000 connections.
   long tick_ns = (o_.mode == "echo" && o_.rate > 0 ? kTickUs : kIdleTickUs) * 1000;
   itimerspec every{};
   every.it_interval.tv_nsec = tick_ns;
@@ -463,6 +487,21 @@ bool Load::CreateContext() {
   desc.vh_prot_name = kProtocols[0].name;
   desc.opaque = &tickFd_;
   return desc.vh != nullptr && lws_adopt_descriptor_vhost_via_info(&desc) != nullptr;
+}
+
+void Load::DestroyContext() {
+  if (context_ != nullptr) lws_context_destroy(context_);
+  context_ = nullptr;
+  if (loop_ != nullptr) ev_loop_destroy(loop_);
+  loop_ = nullptr;
+}
+
+// One turn of the loop: sleeps until an event or the next tick of the pacing clock, handles it.
+int Load::ServiceOnce() {
+  if (loop_ == nullptr) return lws_service(context_, 0);
+  // With an event lib, lws_service() would not return until the loop ends.
+  ev_run(loop_, EVRUN_ONCE);
+  return 0;
 }
 
 std::string Load::MessageText(uint64_t seq) const {
@@ -675,7 +714,7 @@ bool Load::ServiceUntil(const std::function<bool()>& done, double seconds) {
   int64_t deadline = NowUs() + static_cast<int64_t>(seconds * 1e6);
   while (!done()) {
     if (NowUs() >= deadline) return false;
-    if (lws_service(context_, 0) < 0) return false;
+    if (ServiceOnce() < 0) return false;
     std::vector<Conn*> again;
     again.swap(reconnect_);
     for (Conn* conn : again) StartConnect(conn);
@@ -696,7 +735,7 @@ bool Load::OpenAll(int count) {
       StartConnect(conns_[static_cast<size_t>(started++)].get());
     }
     if (started == count && connecting_ == 0) break;
-    lws_service(context_, 0);
+    ServiceOnce();
   }
   return openCount_ == count;
 }
@@ -1003,6 +1042,7 @@ int Load::Run() {
   g_load = this;
   if (!CreateContext()) {
     std::fprintf(stderr, "wsgw_load: libwebsockets could not create a context\n");
+    DestroyContext();
     return 1;
   }
   if (o_.mode == "echo") RunEcho();
@@ -1011,8 +1051,7 @@ int Load::Run() {
   else RunIdle();
   if (o_.mode != "churn") CloseAll();
   report_.Print();
-  lws_context_destroy(context_);
-  context_ = nullptr;
+  DestroyContext();
   g_load = nullptr;
   return 0;
 }

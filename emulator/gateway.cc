@@ -217,6 +217,7 @@ Gateway::Impl::~Impl() {
   invoker.reset();  // no completion may arrive after this point; its timer is not touched again
   lws_sul_cancel(&invokeTimer);
   if (context != nullptr) lws_context_destroy(context);
+  eventLoop.reset();  // after lws has stopped its watchers on it
   for (auto& [id, raw] : pending) delete raw;
   if (signalFd >= 0) close(signalFd);
 }
@@ -293,7 +294,7 @@ bool Gateway::Impl::Start(std::string* error) {
   info.max_http_header_data2 = kMaxHeadBytes + 1024;
   info.pt_serv_buf_size = 32 * 1024;
   info.timeout_secs = 30;
-  context = lws_create_context(&info);
+  context = CreateContext(&info);
   if (context == nullptr) {
     *error = "libwebsockets could not create its context";
     return false;
@@ -346,9 +347,29 @@ bool Gateway::Impl::Start(std::string* error) {
   return true;
 }
 
+lws_context* Gateway::Impl::CreateContext(lws_context_creation_info* info) {
+  std::string why;
+  eventLoop = EventLoop::Create(&why);
+  if (eventLoop != nullptr) {
+    void* loops[] = {eventLoop->native()};
+    lws_context_creation_info with_libev = *info;
+    with_libev.options |= LWS_SERVER_OPTION_LIBEV;
+    with_libev.foreign_loops = loops;
+    if (lws_context* created = lws_create_context(&with_libev)) return created;
+    eventLoop.reset();
+    why = "libwebsockets could not load its libev plugin (Debian package libwebsockets-evlib-ev)";
+  }
+  Log::Warn("running on poll(): slower with many connections", {Str("reason", why)});
+  return lws_create_context(info);
+}
+
 void Gateway::Impl::Run() {
   while (!finished) {
-    if (lws_service(context, 0) < 0) break;
+    if (eventLoop != nullptr) {
+      eventLoop->RunOnce();
+    } else if (lws_service(context, 0) < 0) {
+      break;
+    }
   }
 }
 

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "event_loop.h"
 #include "gateway.h"
 #include "http_head.h"
 #include "integration_result.h"
@@ -114,6 +115,7 @@ struct Connection {
 
 struct Gateway::Impl {
   GatewayOptions options;
+  std::unique_ptr<EventLoop> eventLoop;  // null when lws runs its own poll() loop instead
   lws_context* context = nullptr;
   lws_vhost* vhost = nullptr;
   int listenFd = -1;
@@ -153,7 +155,12 @@ struct Gateway::Impl {
 
   bool Start(std::string* error);
   bool Listen(std::string* error);
+  lws_context* CreateContext(lws_context_creation_info* info);
   void Run();
+  // Before a descriptor's file is handed on (dup'd) to lws: see EventLoop::ForgetDescriptor.
+  void ForgetDescriptor(int fd) {
+    if (eventLoop != nullptr) eventLoop->ForgetDescriptor(fd);
+  }
 
   std::string DomainName() const { return options.host + ":" + std::to_string(boundPort); }
 

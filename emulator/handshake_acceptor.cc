@@ -173,6 +173,7 @@ int Gateway::Impl::ReadHead(RawConnection* raw) {
   }
   if (!head->upgradeWebSocket) {
     // Plain HTTP (or something lws will refuse clearly): give lws the socket unread.
+    ForgetDescriptor(raw->fd);
     int copy = fcntl(raw->fd, F_DUPFD_CLOEXEC, 0);
     if (copy >= 0 && lws_adopt_socket_vhost(vhost, copy) == nullptr) {
       Log::Warn("libwebsockets refused an HTTP connection");
@@ -317,6 +318,7 @@ void Gateway::Impl::OnConnectVerdict(const std::string& id, const ConnectVerdict
 
   connection->subprotocol = verdict.subprotocol;
   std::string replay = WithoutSubprotocolHeader(raw->head) + raw->early;
+  ForgetDescriptor(raw->fd);
   int copy = fcntl(raw->fd, F_DUPFD_CLOEXEC, 0);
   raw->state = RawConnection::State::kHandedOver;
   lws_set_timeout(raw->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);  // frees `raw`

@@ -283,6 +283,9 @@ EasyHandle InvokeEngine::Impl::TakeEasy() {
   curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  // Functions are called directly, never through the developer's http_proxy/HTTPS_PROXY (which
+  // would also catch 127.0.0.1); this also spares curl reading the environment on every call.
+  curl_easy_setopt(e, CURLOPT_PROXY, "");
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::OnBody);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::OnHeader);
   return easy;
