@@ -9,7 +9,6 @@
 // --port 0 (the default) picks a free port; the ready file gets {"port": N}. Stops on
 // SIGINT/SIGTERM or after --seconds (default 600), whichever comes first. --poll keeps lws's own
 // poll() loop instead of libev, to compare the two backends.
-#include <ev.h>
 #include <libwebsockets.h>
 #include <sys/resource.h>
 
@@ -23,7 +22,10 @@
 #include <cstring>
 #include <deque>
 #include <string>
+#include <memory>
 #include <vector>
+
+#include "event_loop.h"
 
 namespace {
 
@@ -127,26 +129,23 @@ int main(int argc, char** argv) {
   info.uid = -1;
   info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.pt_serv_buf_size = 32 * 1024;
-  // Our own loop, handed to lws as a foreign loop: lws's libev plugin then installs no SIGINT
-  // watcher, and the loop's backend is epoll whatever LIBEV_FLAGS says.
-  struct ev_loop* loop = nullptr;
+  // The gateway's loop (wsgw::EventLoop: libev over epoll, handed to lws as a foreign loop).
+  std::unique_ptr<wsgw::EventLoop> loop;
   void* foreign_loops[1] = {nullptr};
   if (!use_poll) {
-    loop =
-        ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV) |
-                    static_cast<unsigned>(EVFLAG_NOSIGMASK));
+    std::string error;
+    loop = wsgw::EventLoop::Create(&error);
     if (loop == nullptr) {
-      std::fprintf(stderr, "lws_echo_floor: libev cannot create an epoll loop (try --poll)\n");
+      std::fprintf(stderr, "lws_echo_floor: %s (try --poll)\n", error.c_str());
       return 1;
     }
-    foreign_loops[0] = loop;
+    foreign_loops[0] = loop->native();
     info.foreign_loops = foreign_loops;
     info.options |= LWS_SERVER_OPTION_LIBEV;
   }
   lws_context* context = lws_create_context(&info);
   if (context == nullptr) {
     std::fprintf(stderr, "lws_echo_floor: cannot create the server on port %d\n", port);
-    if (loop != nullptr) ev_loop_destroy(loop);
     return 1;
   }
   lws_vhost* vhost = lws_get_vhost_by_name(context, "default");
@@ -166,12 +165,11 @@ int main(int argc, char** argv) {
   while (!g_stop) {
     if (loop != nullptr) {
       // One iteration; with an event lib lws_service() would not return until the loop ends.
-      ev_run(loop, EVRUN_ONCE);
+      loop->RunOnce();
     } else if (lws_service(context, 0) < 0) {
       break;
     }
   }
   lws_context_destroy(context);
-  if (loop != nullptr) ev_loop_destroy(loop);
   return 0;
 }

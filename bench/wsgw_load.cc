@@ -17,7 +17,6 @@
 // It prints a table for people and one `metric scenario=... target=... name=... value=... unit=...`
 // line per figure for scripts. Every phase is bounded in time; the program always stops by itself
 // and exits 0 when it measured something (a benchmark never fails because the machine was slow).
-#include <ev.h>
 #include <libwebsockets.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
@@ -42,6 +41,8 @@
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "event_loop.h"
 
 namespace {
 
@@ -392,7 +393,7 @@ class Load {
   Options o_;
   Url url_;
   Report report_;
-  struct ev_loop* loop_ = nullptr;  // null with --poll
+  std::unique_ptr<wsgw::EventLoop> loop_;  // null with --poll
   lws_context* context_ = nullptr;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::string pad_;
@@ -457,11 +458,10 @@ bool Load::CreateContext() {
   info.connect_timeout_secs = 20;
   void* foreign_loops[1] = {nullptr};
   if (!o_.poll) {
-    loop_ =
-        ev_loop_new(static_cast<unsigned>(EVBACKEND_EPOLL) | static_cast<unsigned>(EVFLAG_NOENV) |
-                    static_cast<unsigned>(EVFLAG_NOSIGMASK));
+    std::string error;
+    loop_ = wsgw::EventLoop::Create(&error);
     if (loop_ == nullptr) return false;
-    foreign_loops[0] = loop_;
+    foreign_loops[0] = loop_->native();
     info.foreign_loops = foreign_loops;
     info.options |= LWS_SERVER_OPTION_LIBEV;
   }
@@ -492,15 +492,14 @@ bool Load::CreateContext() {
 void Load::DestroyContext() {
   if (context_ != nullptr) lws_context_destroy(context_);
   context_ = nullptr;
-  if (loop_ != nullptr) ev_loop_destroy(loop_);
-  loop_ = nullptr;
+  loop_.reset();
 }
 
 // One turn of the loop: sleeps until an event or the next tick of the pacing clock, handles it.
 int Load::ServiceOnce() {
   if (loop_ == nullptr) return lws_service(context_, 0);
   // With an event lib, lws_service() would not return until the loop ends.
-  ev_run(loop_, EVRUN_ONCE);
+  loop_->RunOnce();
   return 0;
 }
 
