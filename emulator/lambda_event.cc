@@ -226,6 +226,16 @@ std::string NewConnectionId() { return NewId(); }
 std::string NewRequestId() { return NewId(); }
 std::string NewMessageId() { return NewId(); }
 
+std::string NewAmznRequestId() {
+  std::array<unsigned char, 16> bytes;
+  FillRandom(bytes.data(), bytes.size());
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  std::string hex = LowerHex(bytes.data(), bytes.size());
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
 std::string FormatRequestTime(int64_t epoch_ms) {
   const int64_t second = FloorDiv(epoch_ms, 1000);
   // Every event of the same second has the same text.

@@ -43,6 +43,8 @@ struct EventIds {
 std::string NewConnectionId();
 std::string NewRequestId();
 std::string NewMessageId();
+// A lowercase version-4 UUID, as the management API's x-amzn-RequestId.
+std::string NewAmznRequestId();
 
 // CLF time as in requestTime: "11/Nov/2024:11:35:24 +0000" (UTC).
 std::string FormatRequestTime(int64_t epoch_ms);

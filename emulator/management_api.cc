@@ -6,14 +6,6 @@ namespace wsgw {
 
 namespace {
 
-std::string NewAmznRequestId() {
-  uuid_t uuid;
-  uuid_generate_random(uuid);
-  char text[37];
-  uuid_unparse_lower(uuid, text);
-  return text;
-}
-
 std::string HttpMethod(lws* wsi) {
   static constexpr std::pair<lws_token_indexes, const char*> kMethods[] = {
       {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},

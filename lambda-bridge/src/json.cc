@@ -1,6 +1,7 @@
 // ToJson / ParseJson: the one JSON dialect every part of lambda-bridge writes and reads.
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -8,25 +9,30 @@
 
 namespace wsgw::lambda {
 
+// Readers and writers cost more to build than a Lambda event costs to parse: each thread (one per
+// connection from the gateway) makes its own once.
 std::string ToJson(const Json::Value& value) {
-  static const Json::StreamWriterBuilder builder = [] {
-    Json::StreamWriterBuilder b;
-    b["indentation"] = "";
-    b["emitUTF8"] = true;
-    return b;
+  thread_local std::unique_ptr<Json::StreamWriter> writer = [] {
+    Json::StreamWriterBuilder builder;
+    builder["indentation"] = "";
+    builder["emitUTF8"] = true;
+    return std::unique_ptr<Json::StreamWriter>(builder.newStreamWriter());
   }();
-  return Json::writeString(builder, value);
+  thread_local std::ostringstream out;
+  out.str(std::string());
+  out.clear();
+  writer->write(value, &out);
+  return out.str();
 }
 
 std::optional<Json::Value> ParseJson(std::string_view text) {
-  static const Json::CharReaderBuilder builder = [] {
-    Json::CharReaderBuilder b;
-    b["collectComments"] = false;
-    b["allowComments"] = false;
-    b["failIfExtra"] = true;
-    return b;
+  thread_local std::unique_ptr<Json::CharReader> reader = [] {
+    Json::CharReaderBuilder builder;
+    builder["collectComments"] = false;
+    builder["allowComments"] = false;
+    builder["failIfExtra"] = true;
+    return std::unique_ptr<Json::CharReader>(builder.newCharReader());
   }();
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
   Json::Value value;
   try {
     if (!reader->parse(text.data(), text.data() + text.size(), &value, nullptr)) {

@@ -508,6 +508,17 @@ TEST(LambdaEvent, SerializeMessageEventMatchesTheJsonTreeForRandomText) {
   }
 }
 
+TEST(LambdaEvent, AmznRequestIdsAreDistinctVersion4Uuids) {
+  const std::regex uuid_v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = NewAmznRequestId();
+    EXPECT_TRUE(std::regex_match(id, uuid_v4)) << id;
+    seen.insert(id);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
 TEST(LambdaEvent, SerializeEventIsOneCompactLineWithRawUtf8) {
   const Json::Value event =
       BuildMessageEvent(LocalConnection(), "$default", "caf\xC3\xA9\nline2",
