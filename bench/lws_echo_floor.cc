@@ -129,6 +129,9 @@ int main(int argc, char** argv) {
   info.uid = -1;
   info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.pt_serv_buf_size = 32 * 1024;
+  // As the gateway: no lws pings (and no 5-minute timer per connection in lws's sorted list).
+  static const lws_retry_bo_t kNoPings = {};
+  info.retry_and_idle_policy = &kNoPings;
   // The gateway's loop (wsgw::EventLoop: libev over epoll, handed to lws as a foreign loop).
   std::unique_ptr<wsgw::EventLoop> loop;
   void* foreign_loops[1] = {nullptr};

@@ -170,9 +170,6 @@ int AppCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
         }
       }
       return 0;
-    case LWS_CALLBACK_TIMER:
-      if (connection != nullptr) impl->OnTimer(connection);
-      return 0;
     case LWS_CALLBACK_CLOSED:
       if (connection != nullptr) {
         lws_set_opaque_user_data(wsi, nullptr);
@@ -186,6 +183,7 @@ int AppCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
         Log::Warn("upgrade failed after $connect accepted it",
                   {Str("connectionId", connection->context.connectionId)});
         impl->FireDisconnect(*connection->api, connection->context, 1006, kReasonAbnormal);
+        impl->ForgetDeadline(connection);
         impl->connections.erase(connection->context.connectionId);
       }
       return 0;
@@ -215,7 +213,8 @@ void EmitLwsLog(int level, const char* line) {
 
 Gateway::Impl::~Impl() {
   invoker.reset();  // no completion may arrive after this point; its timer is not touched again
-  lws_sul_cancel(&invokeTimer);
+  lws_sul_cancel(&invokeTimer.sul);
+  lws_sul_cancel(&deadlineTimer.sul);
   if (context != nullptr) lws_context_destroy(context);
   eventLoop.reset();  // after lws has stopped its watchers on it
   for (auto& [id, raw] : pending) delete raw;
@@ -294,6 +293,11 @@ bool Gateway::Impl::Start(std::string* error) {
   info.max_http_header_data2 = kMaxHeadBytes + 1024;
   info.pt_serv_buf_size = 32 * 1024;
   info.timeout_secs = 30;
+  // API Gateway never pings a client (AWS-NOTES §5.5); lws by default pings every connection
+  // after 300 s and hangs up on one that does not answer within 10 s. A policy without validity
+  // times turns that off (and keeps a 5-minute timer per connection out of lws's timer list).
+  static const lws_retry_bo_t kNoPings = {};
+  info.retry_and_idle_policy = &kNoPings;
   context = CreateContext(&info);
   if (context == nullptr) {
     *error = "libwebsockets could not create its context";
@@ -307,14 +311,13 @@ bool Gateway::Impl::Start(std::string* error) {
 
   invoker = std::make_unique<InvokeEngine>([this](long ms) {
     if (ms < 0) {
-      lws_sul_cancel(&invokeTimer);
+      lws_sul_cancel(&invokeTimer.sul);
       return;
     }
     lws_sul_schedule(
-        context, 0, &invokeTimer,
+        context, 0, &invokeTimer.sul,
         [](lws_sorted_usec_list_t* sul) {
-          auto* impl = reinterpret_cast<Gateway::Impl*>(reinterpret_cast<char*>(sul) -
-                                                        offsetof(Gateway::Impl, invokeTimer));
+          Gateway::Impl* impl = GatewayTimer::OwnerOf(sul);
           if (impl->invoker != nullptr) impl->invoker->OnTimeout();
         },
         static_cast<lws_usec_t>(ms) * LWS_US_PER_MS);
@@ -436,10 +439,9 @@ void Gateway::Impl::BeginShutdown() {
     }
   }
   lws_sul_schedule(
-      context, 0, &shutdownDeadline,
+      context, 0, &shutdownDeadline.sul,
       [](lws_sorted_usec_list_t* sul) {
-        auto* impl = reinterpret_cast<Gateway::Impl*>(reinterpret_cast<char*>(sul) -
-                                                      offsetof(Gateway::Impl, shutdownDeadline));
+        Gateway::Impl* impl = GatewayTimer::OwnerOf(sul);
         Log::Warn("shutdown grace period over; exiting with deliveries still pending",
                   {Num("invocationsInFlight", static_cast<long long>(impl->invocationsInFlight)),
                    Num("connections", static_cast<long long>(impl->connections.size()))});
@@ -458,7 +460,7 @@ void Gateway::Impl::ReleaseMemoryWhenIdle() {
 
 void Gateway::Impl::MaybeFinishShutdown() {
   if (shuttingDown && connections.empty() && invocationsInFlight == 0) {
-    lws_sul_cancel(&shutdownDeadline);
+    lws_sul_cancel(&shutdownDeadline.sul);
     finished = true;
     lws_cancel_service(context);
   }

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -93,6 +94,8 @@ struct Connection {
   std::optional<std::string> subprotocol;
   lws* wsi = nullptr;
   int64_t lastActiveMs = 0;
+  // Its entry in Gateway::Impl::deadlines, while one is set.
+  std::optional<std::multimap<int64_t, Connection*>::iterator> deadline;
 
   struct Outbound {
     std::string bytes;
@@ -112,6 +115,17 @@ struct Connection {
   std::string peerReason = kReasonNoStatus;
 };
 
+// An lws timer of the gateway's: lws hands its callback only the timer, this leads back to the
+// gateway.
+struct GatewayTimer {
+  lws_sorted_usec_list_t sul{};
+  Gateway::Impl* impl = nullptr;
+
+  static Gateway::Impl* OwnerOf(lws_sorted_usec_list_t* sul) {
+    return reinterpret_cast<GatewayTimer*>(sul)->impl;
+  }
+};
+
 struct Gateway::Impl {
   GatewayOptions options;
   std::unique_ptr<EventLoop> eventLoop;  // null when lws runs its own poll() loop instead
@@ -127,11 +141,17 @@ struct Gateway::Impl {
   // Function calls run on this loop: the engine's epoll descriptor is adopted beside the
   // listener, and its timer is `invokeTimer`.
   std::unique_ptr<InvokeEngine> invoker;
-  lws_sorted_usec_list_t invokeTimer{};
+  GatewayTimer invokeTimer{{}, this};
 
   std::unordered_map<std::string, RawConnection*> pending;  // by connection id
   std::unordered_map<int, std::string> upgradesByFd;        // dup'd fd -> connection id
   std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
+
+  // Idle and lifetime deadlines of open connections, earliest first, behind one lws timer. A
+  // timer per connection goes into lws's sorted list, whose insert walks the timers before it:
+  // opening 10,000 connections spent most of its time there.
+  std::multimap<int64_t, Connection*> deadlines;
+  GatewayTimer deadlineTimer{{}, this};
 
   std::mutex completionsMutex;
   std::vector<std::function<void()>> completions;
@@ -147,7 +167,7 @@ struct Gateway::Impl {
 
   bool shuttingDown = false;
   bool finished = false;
-  lws_sorted_usec_list_t shutdownDeadline{};
+  GatewayTimer shutdownDeadline{{}, this};
 
   explicit Impl(GatewayOptions opts) : options(std::move(opts)) {}
   ~Impl();
@@ -196,6 +216,9 @@ struct Gateway::Impl {
   void Send(Connection* connection, std::string bytes, bool binary, bool at_once = false);
   void RequestClose(Connection* connection, int code, const std::string& reason);
   void ScheduleTimer(Connection* connection);
+  void ForgetDeadline(Connection* connection);
+  void ArmDeadlineTimer();
+  void OnDeadlines();
   void OnTimer(Connection* connection);
   void OnClosed(Connection* connection);
   void FireDisconnect(const ApiConfig& api, const ConnectionContext& context, int code,

@@ -181,8 +181,37 @@ void Gateway::Impl::ScheduleTimer(Connection* connection) {
   int64_t idle_deadline = connection->lastActiveMs + int64_t{limits.idleTimeoutSeconds} * 1000;
   int64_t life_deadline =
       connection->context.connectedAtMs + int64_t{limits.maxConnectionSeconds} * 1000;
-  int64_t wait_ms = std::max<int64_t>(1, std::min(idle_deadline, life_deadline) - NowMs());
-  lws_set_timer_usecs(connection->wsi, wait_ms * LWS_US_PER_MS);
+  ForgetDeadline(connection);
+  connection->deadline = deadlines.emplace(std::min(idle_deadline, life_deadline), connection);
+  if (*connection->deadline == deadlines.begin()) ArmDeadlineTimer();
+}
+
+void Gateway::Impl::ForgetDeadline(Connection* connection) {
+  if (!connection->deadline) return;
+  deadlines.erase(*connection->deadline);
+  connection->deadline.reset();
+}
+
+void Gateway::Impl::ArmDeadlineTimer() {
+  if (deadlines.empty()) {
+    lws_sul_cancel(&deadlineTimer.sul);
+    return;
+  }
+  int64_t wait_ms = std::max<int64_t>(1, deadlines.begin()->first - NowMs());
+  lws_sul_schedule(
+      context, 0, &deadlineTimer.sul,
+      [](lws_sorted_usec_list_t* sul) { GatewayTimer::OwnerOf(sul)->OnDeadlines(); },
+      wait_ms * LWS_US_PER_MS);
+}
+
+void Gateway::Impl::OnDeadlines() {
+  int64_t now = NowMs();
+  while (!deadlines.empty() && deadlines.begin()->first <= now) {
+    Connection* connection = deadlines.begin()->second;
+    ForgetDeadline(connection);
+    OnTimer(connection);  // closes it, or sets its next deadline
+  }
+  ArmDeadlineTimer();
 }
 
 void Gateway::Impl::OnTimer(Connection* connection) {
@@ -212,6 +241,7 @@ void Gateway::Impl::OnClosed(Connection* connection) {
     reason = connection->peerReason;
   }
   FireDisconnect(*connection->api, connection->context, code, reason);
+  ForgetDeadline(connection);
   connections.erase(connection->context.connectionId);
   MaybeFinishShutdown();
 }
