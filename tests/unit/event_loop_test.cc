@@ -73,50 +73,51 @@ TEST(EventLoop, RestartingARunningTimerUsesTheNewTime) {
   ev_timer_stop(ev, &fired.timer);
 }
 
+// A loop watching one end of a socket pair for reading, registered with the kernel.
+class WatchedSocketTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    loop_ = EventLoop::Create(&error);
+    ASSERT_NE(loop_, nullptr) << error;
+    ev_ = static_cast<struct ev_loop*>(loop_->native());
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair_), 0);
+    ev_io_init(&watcher_, [](struct ev_loop*, ev_io*, int) {}, pair_[0], EV_READ);
+    ev_io_start(ev_, &watcher_);
+    ev_run(ev_, EVRUN_NOWAIT);  // libev registers descriptors lazily, on its next round
+    ASSERT_TRUE(IsRegistered(loop_->epoll_descriptor(), pair_[0]));
+  }
+  void TearDown() override {
+    if (ev_ != nullptr) ev_io_stop(ev_, &watcher_);
+    for (int fd : pair_) {
+      if (fd >= 0) close(fd);
+    }
+  }
+
+  std::unique_ptr<EventLoop> loop_;
+  struct ev_loop* ev_ = nullptr;
+  int pair_[2] = {-1, -1};
+  ev_io watcher_{};
+};
+
 // The gateway hands an accepted socket on as a dup(); the original's registration must not
 // outlive it, or the new owner's traffic is reported under the old number.
-TEST(EventLoop, ForgetDescriptorDropsTheRegistrationOfADupedSocket) {
-  std::string error;
-  std::unique_ptr<EventLoop> loop = EventLoop::Create(&error);
-  ASSERT_NE(loop, nullptr) << error;
-  auto* ev = static_cast<struct ev_loop*>(loop->native());
-  int pair[2];
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
-  ev_io watcher;
-  ev_io_init(&watcher, [](struct ev_loop*, ev_io*, int) {}, pair[0], EV_READ);
-  ev_io_start(ev, &watcher);
-  ev_run(ev, EVRUN_NOWAIT);  // libev registers descriptors lazily, on its next round
-  ASSERT_TRUE(IsRegistered(loop->epoll_descriptor(), pair[0]));
-
-  loop->ForgetDescriptor(pair[0]);
-  ev_io_stop(ev, &watcher);
-  int copy = dup(pair[0]);
-  close(pair[0]);
-  ev_run(ev, EVRUN_NOWAIT);
-  EXPECT_FALSE(IsRegistered(loop->epoll_descriptor(), pair[0]))
-      << EpollRegistrations(loop->epoll_descriptor());
-  close(copy);
-  close(pair[1]);
+TEST_F(WatchedSocketTest, ForgetDescriptorDropsTheRegistrationOfADupedSocket) {
+  loop_->ForgetDescriptor(pair_[0]);
+  ev_io_stop(ev_, &watcher_);
+  int copy = dup(pair_[0]);
+  close(pair_[0]);
+  int original = pair_[0];
+  pair_[0] = copy;
+  ev_run(ev_, EVRUN_NOWAIT);
+  EXPECT_FALSE(IsRegistered(loop_->epoll_descriptor(), original))
+      << EpollRegistrations(loop_->epoll_descriptor());
 }
 
-TEST(EventLoop, ForgetDescriptorLeavesOtherDescriptorsWatched) {
-  std::string error;
-  std::unique_ptr<EventLoop> loop = EventLoop::Create(&error);
-  ASSERT_NE(loop, nullptr) << error;
-  auto* ev = static_cast<struct ev_loop*>(loop->native());
-  int pair[2];
-  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair), 0);
-  ev_io watcher;
-  ev_io_init(&watcher, [](struct ev_loop*, ev_io*, int) {}, pair[0], EV_READ);
-  ev_io_start(ev, &watcher);
-  ev_run(ev, EVRUN_NOWAIT);
-
-  loop->ForgetDescriptor(pair[1]);  // never registered
-  loop->ForgetDescriptor(-1);
-  EXPECT_TRUE(IsRegistered(loop->epoll_descriptor(), pair[0]));
-  ev_io_stop(ev, &watcher);
-  close(pair[0]);
-  close(pair[1]);
+TEST_F(WatchedSocketTest, ForgetDescriptorLeavesOtherDescriptorsWatched) {
+  loop_->ForgetDescriptor(pair_[1]);  // never registered
+  loop_->ForgetDescriptor(-1);
+  EXPECT_TRUE(IsRegistered(loop_->epoll_descriptor(), pair_[0]));
 }
 
 }  // namespace
