@@ -351,6 +351,13 @@ bool Gateway::Impl::Start(std::string* error) {
 }
 
 lws_context* Gateway::Impl::CreateContext(lws_context_creation_info* info) {
+  // WSGW_EVENT_LOOP=poll keeps lws's own poll() loop: for troubleshooting, and so that CI runs
+  // the fallback the gateway takes when the libev plugin is missing.
+  const char* choice = std::getenv("WSGW_EVENT_LOOP");
+  if (choice != nullptr && std::string_view(choice) == "poll") {
+    Log::Info("running on poll() (WSGW_EVENT_LOOP=poll)");
+    return lws_create_context(info);
+  }
   std::string why;
   eventLoop = EventLoop::Create(&why);
   if (eventLoop != nullptr) {
