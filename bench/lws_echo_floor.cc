@@ -134,7 +134,6 @@ int main(int argc, char** argv) {
   info.retry_and_idle_policy = &kNoPings;
   // The gateway's loop (wsgw::EventLoop: libev over epoll, handed to lws as a foreign loop).
   std::unique_ptr<wsgw::EventLoop> loop;
-  void* foreign_loops[1] = {nullptr};
   if (!use_poll) {
     std::string error;
     loop = wsgw::EventLoop::Create(&error);
@@ -142,9 +141,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "lws_echo_floor: %s (try --poll)\n", error.c_str());
       return 1;
     }
-    foreign_loops[0] = loop->native();
-    info.foreign_loops = foreign_loops;
-    info.options |= LWS_SERVER_OPTION_LIBEV;
+    loop->UseIn(&info);
   }
   lws_context* context = lws_create_context(&info);
   if (context == nullptr) {
@@ -166,12 +163,7 @@ int main(int argc, char** argv) {
 
   alarm(static_cast<unsigned>(std::max(1.0, seconds)));
   while (!g_stop) {
-    if (loop != nullptr) {
-      // One iteration; with an event lib lws_service() would not return until the loop ends.
-      loop->RunOnce();
-    } else if (lws_service(context, 0) < 0) {
-      break;
-    }
+    if (wsgw::ServiceOnce(loop.get(), context) < 0) break;
   }
   lws_context_destroy(context);
   return 0;

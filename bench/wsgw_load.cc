@@ -370,7 +370,6 @@ class Load {
 
   bool CreateContext();
   void DestroyContext();
-  int ServiceOnce();
   void StartConnect(Conn* conn);
   bool ServiceUntil(const std::function<bool()>& done, double seconds);
   bool OpenAll(int count);
@@ -456,14 +455,11 @@ bool Load::CreateContext() {
   info.uid = -1;
   info.timeout_secs = 30;
   info.connect_timeout_secs = 20;
-  void* foreign_loops[1] = {nullptr};
   if (!o_.poll) {
     std::string error;
     loop_ = wsgw::EventLoop::Create(&error);
     if (loop_ == nullptr) return false;
-    foreign_loops[0] = loop_->native();
-    info.foreign_loops = foreign_loops;
-    info.options |= LWS_SERVER_OPTION_LIBEV;
+    loop_->UseIn(&info);
   }
   context_ = lws_create_context(&info);
   if (context_ == nullptr) return false;
@@ -493,14 +489,6 @@ void Load::DestroyContext() {
   if (context_ != nullptr) lws_context_destroy(context_);
   context_ = nullptr;
   loop_.reset();
-}
-
-// One turn of the loop: sleeps until an event or the next tick of the pacing clock, handles it.
-int Load::ServiceOnce() {
-  if (loop_ == nullptr) return lws_service(context_, 0);
-  // With an event lib, lws_service() would not return until the loop ends.
-  loop_->RunOnce();
-  return 0;
 }
 
 std::string Load::MessageText(uint64_t seq) const {
@@ -717,7 +705,7 @@ bool Load::ServiceUntil(const std::function<bool()>& done, double seconds) {
   int64_t deadline = NowUs() + static_cast<int64_t>(seconds * 1e6);
   while (!done()) {
     if (NowUs() >= deadline) return false;
-    if (ServiceOnce() < 0) return false;
+    if (wsgw::ServiceOnce(loop_.get(), context_) < 0) return false;
     std::vector<Conn*> again;
     again.swap(reconnect_);
     for (Conn* conn : again) StartConnect(conn);
@@ -738,7 +726,7 @@ bool Load::OpenAll(int count) {
       StartConnect(conns_[static_cast<size_t>(started++)].get());
     }
     if (started == count && connecting_ == 0) break;
-    ServiceOnce();
+    wsgw::ServiceOnce(loop_.get(), context_);
   }
   return openCount_ == count;
 }

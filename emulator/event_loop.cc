@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <ev.h>
+#include <libwebsockets.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -76,6 +77,18 @@ std::unique_ptr<EventLoop> EventLoop::Create(std::string* error) {
 EventLoop::~EventLoop() { ev_loop_destroy(loop_); }
 
 void EventLoop::RunOnce() { ev_run(loop_, EVRUN_ONCE); }
+
+void EventLoop::UseIn(lws_context_creation_info* info) {
+  foreignLoops_[0] = loop_;
+  info->foreign_loops = foreignLoops_;
+  info->options |= LWS_SERVER_OPTION_LIBEV;
+}
+
+int ServiceOnce(EventLoop* loop, lws_context* context) {
+  if (loop == nullptr) return lws_service(context, 0);
+  loop->RunOnce();
+  return 0;
+}
 
 void EventLoop::ForgetDescriptor(int fd) {
   if (epollFd_ < 0) return;

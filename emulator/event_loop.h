@@ -8,6 +8,8 @@
 #include <string>
 
 struct ev_loop;
+struct lws_context;
+struct lws_context_creation_info;
 
 namespace wsgw {
 
@@ -21,6 +23,10 @@ class EventLoop {
 
   // What lws_context_creation_info::foreign_loops points at.
   void* native() { return loop_; }
+
+  // Makes the lws context created from `info` run on this loop (lws's libev plugin, this loop
+  // as its "foreign" loop). Only lws_create_context reads what it sets.
+  void UseIn(lws_context_creation_info* info);
 
   // One round: waits until something is ready (a descriptor, a timer), then handles it.
   void RunOnce();
@@ -41,6 +47,11 @@ class EventLoop {
 
   struct ev_loop* loop_;
   int epollFd_;
+  void* foreignLoops_[1] = {nullptr};
 };
+
+// One turn of the loop `context` runs on: `loop`, or lws's own poll() loop when it is null (with
+// an event library, lws_service() would not return until the loop ends). Negative on failure.
+int ServiceOnce(EventLoop* loop, lws_context* context);
 
 }  // namespace wsgw

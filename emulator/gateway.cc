@@ -361,10 +361,8 @@ lws_context* Gateway::Impl::CreateContext(lws_context_creation_info* info) {
   std::string why;
   eventLoop = EventLoop::Create(&why);
   if (eventLoop != nullptr) {
-    void* loops[] = {eventLoop->native()};
     lws_context_creation_info with_libev = *info;
-    with_libev.options |= LWS_SERVER_OPTION_LIBEV;
-    with_libev.foreign_loops = loops;
+    eventLoop->UseIn(&with_libev);
     if (lws_context* created = lws_create_context(&with_libev)) return created;
     eventLoop.reset();
     why = "libwebsockets could not load its libev plugin (Debian package libwebsockets-evlib-ev)";
@@ -375,11 +373,7 @@ lws_context* Gateway::Impl::CreateContext(lws_context_creation_info* info) {
 
 void Gateway::Impl::Run() {
   while (!finished) {
-    if (eventLoop != nullptr) {
-      eventLoop->RunOnce();
-    } else if (lws_service(context, 0) < 0) {
-      break;
-    }
+    if (ServiceOnce(eventLoop.get(), context) < 0) break;
   }
 }
 

@@ -176,10 +176,6 @@ struct Gateway::Impl {
   bool Listen(std::string* error);
   lws_context* CreateContext(lws_context_creation_info* info);
   void Run();
-  // Before a descriptor's file is handed on (dup'd) to lws: see EventLoop::ForgetDescriptor.
-  void ForgetDescriptor(int fd) {
-    if (eventLoop != nullptr) eventLoop->ForgetDescriptor(fd);
-  }
 
   std::string DomainName() const { return options.host + ":" + std::to_string(boundPort); }
 
@@ -194,6 +190,10 @@ struct Gateway::Impl {
               std::function<void(InvokeOutcome)> done);
 
   // Acceptor.
+  // A dup() of an accepted socket for lws to adopt (lws closes the original with its raw wsi),
+  // after taking the original out of the loop's epoll set (EventLoop::ForgetDescriptor). -1 with
+  // errno on failure.
+  int CopyForLws(int fd);
   void AcceptAll();
   int OnRawReadable(RawConnection* raw);
   int ReadHead(RawConnection* raw);

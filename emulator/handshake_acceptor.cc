@@ -106,6 +106,11 @@ void Gateway::Impl::AcceptAll() {
   }
 }
 
+int Gateway::Impl::CopyForLws(int fd) {
+  if (eventLoop != nullptr) eventLoop->ForgetDescriptor(fd);
+  return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
 int Gateway::Impl::OnRawReadable(RawConnection* raw) {
   switch (raw->state) {
     case RawConnection::State::kReadingHead:
@@ -173,8 +178,7 @@ int Gateway::Impl::ReadHead(RawConnection* raw) {
   }
   if (!head->upgradeWebSocket) {
     // Plain HTTP (or something lws will refuse clearly): give lws the socket unread.
-    ForgetDescriptor(raw->fd);
-    int copy = fcntl(raw->fd, F_DUPFD_CLOEXEC, 0);
+    int copy = CopyForLws(raw->fd);
     if (copy >= 0 && lws_adopt_socket_vhost(vhost, copy) == nullptr) {
       Log::Warn("libwebsockets refused an HTTP connection");
     }
@@ -318,8 +322,7 @@ void Gateway::Impl::OnConnectVerdict(const std::string& id, const ConnectVerdict
 
   connection->subprotocol = verdict.subprotocol;
   std::string replay = WithoutSubprotocolHeader(raw->head) + raw->early;
-  ForgetDescriptor(raw->fd);
-  int copy = fcntl(raw->fd, F_DUPFD_CLOEXEC, 0);
+  int copy = CopyForLws(raw->fd);
   raw->state = RawConnection::State::kHandedOver;
   lws_set_timeout(raw->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);  // frees `raw`
   if (copy < 0) {
