@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { makeTempDir, WSGW_BIN } from '../integration/support/gateway.mjs';
+import { collectLines, makeTempDir, WSGW_BIN } from '../integration/support/gateway.mjs';
 
 export { makeTempDir };
 
@@ -85,22 +85,14 @@ export async function startDemo({ dataDir, port = 0, readyTimeoutMs = 20000 } = 
   const events = [];
   const waiters = new Set();
   for (const stream of [proc.stdout, proc.stderr]) {
-    let pending = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk) => {
-      pending += chunk;
-      let newline;
-      while ((newline = pending.indexOf('\n')) >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        lines.push(line);
-        try {
-          events.push(JSON.parse(line));
-        } catch {
-          continue; // the plain "Demo pages: ..." banner
-        }
-        for (const waiter of waiters) waiter();
+    collectLines(stream, (line) => {
+      lines.push(line);
+      try {
+        events.push(JSON.parse(line));
+      } catch {
+        return; // the plain "Demo pages: ..." banner
       }
+      for (const waiter of waiters) waiter();
     });
   }
   let exitResult = null;
