@@ -81,6 +81,14 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string_view TrimSpace(std::string_view text) {
+  const char* kSpace = " \t\r\n";
+  size_t first = text.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  size_t last = text.find_last_not_of(kSpace);
+  return text.substr(first, last - first + 1);
+}
+
 std::optional<std::string> HttpHead::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (EqualsIgnoreCase(key, name)) return value;

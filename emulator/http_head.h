@@ -35,4 +35,7 @@ std::string PercentDecode(std::string_view text, bool plus_as_space);
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// `text` without leading and trailing spaces, tabs, CRs and LFs (a header value's padding).
+std::string_view TrimSpace(std::string_view text);
+
 }  // namespace wsgw

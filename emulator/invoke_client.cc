@@ -1,17 +1,14 @@
 #include "invoke_client.h"
 
-#include "json_text.h"
-
 #include <curl/curl.h>
+#include <json/json.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-#include <json/json.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
@@ -24,6 +21,10 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "http_head.h"
+#include "json_text.h"
+#include "plain_http_client.h"
 
 namespace wsgw {
 namespace {
@@ -58,22 +59,6 @@ void GlobalInitOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
-}
-
-std::string_view Trim(std::string_view text) {
-  const char* kSpace = " \t\r\n";
-  size_t first = text.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  size_t last = text.find_last_not_of(kSpace);
-  return text.substr(first, last - first + 1);
-}
-
 std::string Excerpt(std::string_view text, size_t max_chars) {
   if (text.size() <= max_chars) return std::string(text);
   return std::string(text.substr(0, max_chars)) + "...";
@@ -106,7 +91,7 @@ std::optional<Json::Value> ParseJsonObject(const std::string& text) {
 // The RIE (which never sets X-Amz-Function-Error) answers a function timeout with a plain-text
 // 200: "Task timed out after 3.00 seconds".
 bool IsRieTimeoutText(std::string_view body) {
-  body = Trim(body);
+  body = TrimSpace(body);
   constexpr std::string_view kPrefix = "Task timed out after ";
   constexpr std::string_view kSuffix = " seconds";
   return body.size() > kPrefix.size() + kSuffix.size() && body.starts_with(kPrefix) &&
@@ -160,7 +145,8 @@ struct InvokeEngine::Impl {
   void ApplyTimer();
   // `reusable`: the easy handle went through curl and back, and may serve another transfer.
   void Finish(std::unique_ptr<Transfer> transfer, CURLcode result, bool reusable);
-  static InvokeOutcome Classify(Transfer& transfer, CURLcode result);
+  // What curl's transfer came to, in the terms the in-house client reports.
+  static HttpAnswer AnswerOf(Transfer& transfer, CURLcode result);
   static size_t OnBody(char* data, size_t size, size_t count, void* user);
   static size_t OnHeader(char* data, size_t size, size_t count, void* user);
   static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* user, void* socket_data);
@@ -181,13 +167,84 @@ struct InvokeEngine::Impl {
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
   // When curl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT); nullopt: never.
   std::optional<std::chrono::steady_clock::time_point> curl_deadline;
+  // Carries plain http:// calls to IP addresses (every supervised function); curl the rest.
+  std::unique_ptr<PlainHttpClient> plain;
+  // When the loop's timer is set to go off. It is moved earlier when something needs that, but
+  // not later: going off early costs one look at the deadlines, moving it costs on every call.
+  std::optional<std::chrono::steady_clock::time_point> armed;
 };
+
+namespace {
+
+InvokeOutcome Classify(HttpAnswer answer, int timeout_ms,
+                       std::chrono::steady_clock::time_point started) {
+  using Kind = InvokeOutcome::Kind;
+  InvokeOutcome outcome;
+  outcome.latencyMs =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  outcome.httpStatus = answer.status;
+  switch (answer.failure) {
+    case HttpAnswer::Failure::kNone:
+      break;
+    case HttpAnswer::Failure::kTooLarge:
+      outcome.kind = Kind::kFunctionError;
+      outcome.detail = "response larger than 6 MB";
+      return outcome;
+    case HttpAnswer::Failure::kTimeout:
+      outcome.kind = Kind::kTimeout;
+      outcome.detail = "timed out after " + std::to_string(timeout_ms) + " ms";
+      return outcome;
+    case HttpAnswer::Failure::kUnreachable:
+      outcome.kind = Kind::kUnreachable;
+      outcome.detail = std::move(answer.detail);
+      return outcome;
+  }
+
+  outcome.body = std::move(answer.body);
+  if (outcome.httpStatus != 200) {
+    outcome.kind = Kind::kBadStatus;
+    outcome.detail = "invoke endpoint answered " + std::to_string(outcome.httpStatus);
+    if (!outcome.body.empty()) outcome.detail += ": " + Excerpt(outcome.body, kExcerptChars);
+    return outcome;
+  }
+
+  // Only parse bodies that could be an error object; results can be megabytes.
+  std::optional<Json::Value> error_object;
+  if (outcome.body.find("\"error") != std::string::npos) {
+    error_object = ParseJsonObject(outcome.body);
+  }
+  if (answer.function_error) {
+    outcome.kind = Kind::kFunctionError;
+    std::string words = error_object ? ErrorObjectDetail(*error_object) : "";
+    outcome.detail = words.empty() ? "X-Amz-Function-Error: " + *answer.function_error : words;
+    return outcome;
+  }
+  if (error_object && !error_object->isMember("statusCode") &&
+      (error_object->isMember("errorMessage") || error_object->isMember("errorType"))) {
+    outcome.kind = Kind::kFunctionError;
+    outcome.detail = ErrorObjectDetail(*error_object);
+    return outcome;
+  }
+  if (IsRieTimeoutText(outcome.body)) {
+    outcome.kind = Kind::kFunctionError;
+    outcome.detail = std::string(TrimSpace(outcome.body));
+    return outcome;
+  }
+  outcome.kind = Kind::kOk;
+  return outcome;
+}
+
+// Events of curl's sockets carry the descriptor with this bit; the in-house client's, ids below.
+constexpr uint64_t kCurlSocket = PlainHttpClient::kForeignIdBit;
+
+}  // namespace
 
 InvokeEngine::Impl::Impl(TimerHook hook) : set_timer(std::move(hook)) {
   GlobalInitOnce();
   multi.reset(curl_multi_init());
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   if (!multi || epoll_fd < 0) std::abort();  // only on resource exhaustion
+  plain = std::make_unique<PlainHttpClient>(epoll_fd, kMaxResponseBytes);
   curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, kMaxCachedConnections);
   curl_multi_setopt(multi.get(), CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
   curl_multi_setopt(multi.get(), CURLMOPT_SOCKETDATA, this);
@@ -216,6 +273,7 @@ InvokeEngine::Impl::~Impl() {
   queue.clear();
   idle_easies.clear();
   multi.reset();  // closes the cached connections, through OnSocket
+  plain.reset();
   close(epoll_fd);
 }
 
@@ -230,7 +288,7 @@ int InvokeEngine::Impl::OnSocket(CURL* /*easy*/, curl_socket_t socket, int what,
   }
   epoll_event event{};
   event.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
-  event.data.fd = socket;
+  event.data.u64 = static_cast<uint64_t>(socket) | kCurlSocket;
   if (socket_data == nullptr) {
     if (epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, socket, &event) != 0 && errno == EEXIST) {
       epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, socket, &event);
@@ -256,17 +314,23 @@ int InvokeEngine::Impl::OnCurlTimer(CURLM* /*multi*/, long timeout_ms, void* use
 
 void InvokeEngine::Impl::ApplyTimer() {
   if (destroying) return;
-  if (!queue.empty() || collect_pending) {
-    set_timer(0);
-  } else if (!curl_deadline) {
-    set_timer(-1);
-  } else {
-    auto left = *curl_deadline - std::chrono::steady_clock::now();
-    // Rounded up: waking before curl's deadline would only come round again.
-    long ms = static_cast<long>(
-        std::chrono::ceil<std::chrono::milliseconds>(std::max(left, left.zero())).count());
-    set_timer(ms);
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point now = Clock::now();
+  std::optional<Clock::time_point> wanted = plain->NextWakeup();
+  if (!queue.empty() || collect_pending) wanted = now;
+  if (curl_deadline && (!wanted || *curl_deadline < *wanted)) wanted = curl_deadline;
+  if (!wanted) {
+    if (armed) set_timer(-1);
+    armed.reset();
+    return;
   }
+  if (armed && *armed <= *wanted) return;
+  auto left = *wanted - now;
+  // Rounded up: waking before a deadline would only come round again.
+  long ms = static_cast<long>(
+      std::chrono::ceil<std::chrono::milliseconds>(std::max(left, left.zero())).count());
+  armed = now + std::chrono::milliseconds(ms);
+  set_timer(ms);
 }
 
 EasyHandle InvokeEngine::Impl::TakeEasy() {
@@ -352,7 +416,8 @@ void InvokeEngine::Impl::CollectFinished() {
 
 void InvokeEngine::Impl::Finish(std::unique_ptr<Transfer> transfer, CURLcode result,
                                 bool reusable) {
-  InvokeOutcome outcome = Classify(*transfer, result);
+  InvokeOutcome outcome =
+      Classify(AnswerOf(*transfer, result), transfer->timeout_ms, transfer->started);
   Callback done = std::move(transfer->done);
   // The easy handle is released (or kept, pointing at nothing) before the callback can queue
   // more work.
@@ -368,66 +433,24 @@ void InvokeEngine::Impl::Finish(std::unique_ptr<Transfer> transfer, CURLcode res
   if (done) done(std::move(outcome));
 }
 
-InvokeOutcome InvokeEngine::Impl::Classify(Transfer& transfer, CURLcode result) {
-  using Kind = InvokeOutcome::Kind;
-  InvokeOutcome outcome;
-  outcome.latencyMs =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - transfer.started)
-          .count();
+HttpAnswer InvokeEngine::Impl::AnswerOf(Transfer& transfer, CURLcode result) {
+  HttpAnswer answer;
   if (transfer.easy) {
-    curl_easy_getinfo(transfer.easy.get(), CURLINFO_RESPONSE_CODE, &outcome.httpStatus);
+    curl_easy_getinfo(transfer.easy.get(), CURLINFO_RESPONSE_CODE, &answer.status);
   }
-
   if (transfer.body_too_large) {
-    outcome.kind = Kind::kFunctionError;
-    outcome.detail = "response larger than 6 MB";
-    return outcome;
+    answer.failure = HttpAnswer::Failure::kTooLarge;
+  } else if (result == CURLE_OPERATION_TIMEDOUT) {
+    answer.failure = HttpAnswer::Failure::kTimeout;
+  } else if (result != CURLE_OK) {
+    answer.failure = HttpAnswer::Failure::kUnreachable;
+    answer.detail = curl_easy_strerror(result);
+    if (transfer.errbuf[0] != '\0') answer.detail += std::string(": ") + transfer.errbuf;
+  } else {
+    answer.body = std::move(transfer.body);
+    answer.function_error = std::move(transfer.function_error_header);
   }
-  if (result == CURLE_OPERATION_TIMEDOUT) {
-    outcome.kind = Kind::kTimeout;
-    outcome.detail = "timed out after " + std::to_string(transfer.timeout_ms) + " ms";
-    return outcome;
-  }
-  if (result != CURLE_OK) {
-    outcome.kind = Kind::kUnreachable;
-    outcome.detail = curl_easy_strerror(result);
-    if (transfer.errbuf[0] != '\0') outcome.detail += std::string(": ") + transfer.errbuf;
-    return outcome;
-  }
-
-  outcome.body = std::move(transfer.body);
-  if (outcome.httpStatus != 200) {
-    outcome.kind = Kind::kBadStatus;
-    outcome.detail = "invoke endpoint answered " + std::to_string(outcome.httpStatus);
-    if (!outcome.body.empty()) outcome.detail += ": " + Excerpt(outcome.body, kExcerptChars);
-    return outcome;
-  }
-
-  // Only parse bodies that could be an error object; results can be megabytes.
-  std::optional<Json::Value> error_object;
-  if (outcome.body.find("\"error") != std::string::npos) {
-    error_object = ParseJsonObject(outcome.body);
-  }
-  if (transfer.function_error_header) {
-    outcome.kind = Kind::kFunctionError;
-    std::string words = error_object ? ErrorObjectDetail(*error_object) : "";
-    outcome.detail =
-        words.empty() ? "X-Amz-Function-Error: " + *transfer.function_error_header : words;
-    return outcome;
-  }
-  if (error_object && !error_object->isMember("statusCode") &&
-      (error_object->isMember("errorMessage") || error_object->isMember("errorType"))) {
-    outcome.kind = Kind::kFunctionError;
-    outcome.detail = ErrorObjectDetail(*error_object);
-    return outcome;
-  }
-  if (IsRieTimeoutText(outcome.body)) {
-    outcome.kind = Kind::kFunctionError;
-    outcome.detail = std::string(Trim(outcome.body));
-    return outcome;
-  }
-  outcome.kind = Kind::kOk;
-  return outcome;
+  return answer;
 }
 
 size_t InvokeEngine::Impl::OnBody(char* data, size_t size, size_t count, void* user) {
@@ -450,8 +473,8 @@ size_t InvokeEngine::Impl::OnHeader(char* data, size_t size, size_t count, void*
   constexpr std::string_view kName = "X-Amz-Function-Error:";
   if (line.starts_with("HTTP/")) {
     transfer->function_error_header.reset();  // a new response (e.g. after a 1xx) starts over
-  } else if (StartsWithIgnoreCase(line, kName)) {
-    transfer->function_error_header = std::string(Trim(line.substr(kName.size())));
+  } else if (line.size() >= kName.size() && EqualsIgnoreCase(line.substr(0, kName.size()), kName)) {
+    transfer->function_error_header = std::string(TrimSpace(line.substr(kName.size())));
   }
   return bytes;
 }
@@ -467,6 +490,14 @@ int InvokeEngine::fd() const { return impl_->epoll_fd; }
 
 void InvokeEngine::Invoke(const std::string& url, std::string payload, int timeout_ms,
                           Callback done, std::chrono::steady_clock::time_point started) {
+  if (impl_->plain->Carries(url)) {
+    impl_->plain->Post(url, std::move(payload), timeout_ms,
+                       [done = std::move(done), timeout_ms, started](HttpAnswer answer) {
+                         done(Classify(std::move(answer), timeout_ms, started));
+                       });
+    impl_->ApplyTimer();
+    return;
+  }
   auto transfer = std::make_unique<Impl::Transfer>();
   transfer->started = started;
   transfer->url = url;
@@ -492,22 +523,30 @@ void InvokeEngine::OnReadable() {
   for (int batch = 0; batch < kMaxBatches; ++batch) {
     int count = epoll_wait(impl_->epoll_fd, events, kBatch, 0);
     for (int i = 0; i < count; ++i) {
+      if (!(events[i].data.u64 & kCurlSocket)) {
+        impl_->plain->OnEvent(events[i].data.u64, events[i].events);
+        continue;
+      }
       // Errors and hang-ups are reported as readable, as poll() does inside
       // curl_multi_perform: the read that follows finds out what happened.
       int mask = ((events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_IN : 0) |
                  ((events[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0);
-      curl_multi_socket_action(impl_->multi.get(), events[i].data.fd, mask, &running);
+      auto socket = static_cast<curl_socket_t>(events[i].data.u64 & ~kCurlSocket);
+      curl_multi_socket_action(impl_->multi.get(), socket, mask, &running);
     }
     if (count < kBatch) break;
   }
   impl_->CollectFinished();
+  impl_->ApplyTimer();
 }
 
 void InvokeEngine::OnTimeout() {
+  impl_->armed.reset();  // it went off
   std::vector<std::pair<std::unique_ptr<Impl::Transfer>, CURLcode>> failed;
   failed.swap(impl_->queue);
   impl_->collect_pending = false;
   for (auto& [transfer, failure] : failed) impl_->Finish(std::move(transfer), failure, false);
+  impl_->plain->OnTimeout();
   int running = 0;
   impl_->RunTimers(&running);
   impl_->CollectFinished();
