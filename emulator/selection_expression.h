@@ -14,6 +14,10 @@
 
 namespace wsgw {
 
+namespace internal {
+struct SelectionEvaluators;  // selection_expression_internal.h
+}  // namespace internal
+
 class SelectionExpression {
  public:
   // Parses `text`. On failure returns nullopt and sets *error to a sentence saying what is
@@ -28,6 +32,8 @@ class SelectionExpression {
   const std::string& text() const { return text_; }
 
  private:
+  friend struct internal::SelectionEvaluators;
+
   struct Part {
     bool is_variable = false;
     std::string literal;             // when !is_variable

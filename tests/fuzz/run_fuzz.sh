@@ -22,7 +22,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event)
 # The emulator sources the targets need; all go into one static library.
-sources=(routes_config selection_expression management_path http_head lambda_event json_text utf8 log)
+sources=(routes_config selection_expression management_path http_head lambda_event json_text
+         json_fast_path utf8 log)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -80,8 +81,10 @@ build() {
                 -fno-sanitize-recover=undefined -DWSGW_VERSION='"fuzz"' -DWSGW_SOURCE_DIR="\"$root\""
                 -I"$root/emulator")
   # shellcheck disable=SC2207
-  cflags+=($(pkg-config --cflags jsoncpp libwebsockets 2>/dev/null || echo -I/usr/include/jsoncpp))
-  local libs=($(pkg-config --libs jsoncpp libwebsockets 2>/dev/null || echo -ljsoncpp -lwebsockets)
+  cflags+=($(pkg-config --cflags jsoncpp simdjson libwebsockets 2>/dev/null ||
+             echo -I/usr/include/jsoncpp -DSIMDJSON_THREADS_ENABLED=1))
+  local libs=($(pkg-config --libs jsoncpp simdjson libwebsockets 2>/dev/null ||
+                echo -ljsoncpp -lsimdjson -lwebsockets)
               -lhttp_parser -lpthread)
   mkdir -p "$out/obj" "$out/bin"
   echo "compiling with $cxx into $out"

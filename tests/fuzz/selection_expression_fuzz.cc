@@ -1,6 +1,7 @@
 // Fuzzes the selection-expression grammar and evaluator: the input's first line is the
 // expression, the rest the message body. Parse must never crash; Evaluate and SelectRoute must
-// never crash and must only ever select a configured message route.
+// never crash and must only ever select a configured message route; whenever the simdjson
+// evaluator answers, it answers what the jsoncpp one does.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "selection_expression.h"
+#include "selection_expression_internal.h"
 
 namespace {
 
@@ -41,6 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   Check(expression->text() == text);
   std::optional<std::string> key = expression->Evaluate(body);
+  using Evaluators = wsgw::internal::SelectionEvaluators;
+  std::optional<std::string> fast = Evaluators::Simdjson(*expression, body);
+  if (fast) Check(fast == Evaluators::Jsoncpp(*expression, body));
 
   const std::vector<std::string> with_default = {"$connect", "$disconnect", "$default", "sendMessage",
                                                  "join", "chat/join", "7", ""};

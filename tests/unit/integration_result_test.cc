@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <ostream>
 #include <string>
+#include <vector>
+
+#include "integration_result_internal.h"
+#include "json_fast_path.h"
 
 namespace wsgw {
 namespace {
@@ -287,6 +293,127 @@ TEST(IntegrationResultTest, MessageAnyIntegrationFailureFailsEvenOnOneWayRoutes)
       EXPECT_TRUE(verdict.failed) << ToString(kind);
       EXPECT_FALSE(verdict.reply.has_value());
       EXPECT_EQ(verdict.reason, std::string(ToString(kind)) + ": why");
+    }
+  }
+}
+
+// A two-way route's result is read by simdjson where it provably agrees with jsoncpp and by
+// jsoncpp otherwise. Each row pins what the client gets (or the logged failure, byte for byte)
+// and which reader gives it, and checks that where simdjson answers, jsoncpp answers the same.
+
+std::string Observed(const MessageVerdict& verdict) {
+  if (verdict.failed) return "failed: " + verdict.reason;
+  if (!verdict.reply) return "no reply";
+  return "reply: " + *verdict.reply;
+}
+
+enum class ReadBy { kSimdjson, kJsoncpp };
+
+void PrintTo(ReadBy reader, std::ostream* out) {
+  *out << (reader == ReadBy::kSimdjson ? "simdjson" : "jsoncpp");
+}
+
+struct ResultCase {
+  std::string result;
+  std::string observed;
+  ReadBy read_by;
+};
+
+std::string Nested(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+TEST(IntegrationResultTest, MessageResultReadersAgreeWhereSimdjsonAnswers) {
+  using enum ReadBy;
+  const std::string echoed = R"({\"action\":\"echo\",\"seq\":14934})";
+  const std::vector<ResultCase> table = {
+      // What functions usually return.
+      {R"({"body":")" + echoed + R"(","statusCode":200})",
+       R"(reply: {"action":"echo","seq":14934})", kSimdjson},
+      {R"({"statusCode":200,"body":"hello"})", "reply: hello", kSimdjson},
+      {"{ \"statusCode\" : 200 ,\n  \"body\" : \"hello\" }\n", "reply: hello", kSimdjson},
+      {R"({"statusCode":200})", "no reply", kSimdjson},
+      {R"({"body":null})", "no reply", kSimdjson},
+      {R"({"body":""})", "reply: ", kSimdjson},
+      // statusCode and every other member but body and isBase64Encoded are ignored, whatever
+      // they hold.
+      {R"({"statusCode":"200","body":"x"})", "reply: x", kSimdjson},
+      {R"({"statusCode":200.5,"body":"x"})", "reply: x", kSimdjson},
+      {R"({"statusCode":-1,"body":"x"})", "reply: x", kSimdjson},
+      {R"({"statusCode":99999999999999999999999,"body":"x"})", "reply: x", kJsoncpp},
+      {R"({"statusCode":200,"headers":{"Content-Type":"text/plain"},"multiValueHeaders":{},)"
+       R"("cookies":["a=b"],"unknown":{"deep":[1,2,null]},"body":"x"})",
+       "reply: x", kSimdjson},
+      // Repeated keys: jsoncpp keeps the last.
+      {R"({"body":"a","body":"b"})", "reply: b", kSimdjson},
+      {R"({"body":"a","body":null})", "no reply", kSimdjson},
+      {R"({"body":{"x":1},"body":"b"})", "reply: b", kSimdjson},
+      {R"({"body":"a","body":{"x":1}})", R"(reply: {"x":1})", kJsoncpp},
+      {R"({"body":"aGk=","isBase64Encoded":true,"isBase64Encoded":false})",
+       "reply: aGk=", kSimdjson},
+      {R"({"body":"aGk=","isBase64Encoded":false,"isBase64Encoded":true})", "reply: hi", kSimdjson},
+      // isBase64Encoded: only a boolean true decodes.
+      {R"({"body":"aGk=","isBase64Encoded":true})", "reply: hi", kSimdjson},
+      {R"({"body":"aGk=","isBase64Encoded":"true"})", "reply: aGk=", kSimdjson},
+      {R"({"body":"aGk=","isBase64Encoded":1})", "reply: aGk=", kSimdjson},
+      {R"({"body":"aGk=","isBase64Encoded":null})", "reply: aGk=", kSimdjson},
+      {R"({"body":"a$","isBase64Encoded":true})",
+       "failed: malformed result: isBase64Encoded is true but body is not base64", kSimdjson},
+      // Escapes in the body.
+      {R"({"body":"caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \n\t"})",
+       "reply: caf\xC3\xA9 \xF0\x9F\x98\x80 \"q\" \\ / \n\t", kSimdjson},
+      {R"({"body":"a\u0000b"})", std::string("reply: a\0b", 10), kSimdjson},
+      {R"({"b\u006fdy":"x"})", "reply: x", kSimdjson},
+      // A body that is not a string is sent as the text the function wrote: only jsoncpp has it.
+      {R"({"body":42})", "reply: 42", kJsoncpp},
+      {R"({"body":-0.10})", "reply: -0.10", kJsoncpp},
+      {R"({"body":true})", "reply: true", kJsoncpp},
+      {R"({"body": [1, "a b"]})", R"(reply: [1,"a b"])", kJsoncpp},
+      {R"({"body": {"b":1, "a":2}})", R"(reply: {"b":1,"a":2})", kJsoncpp},
+      // A result that is not an object.
+      {R"("hello")", "reply: hello", kJsoncpp},
+      {"null", "no reply", kJsoncpp},
+      {" 42 ", "reply: 42", kJsoncpp},
+      {"[1, 2]", "reply: [1,2]", kJsoncpp},
+      // What jsoncpp's reader takes and simdjson refuses: comments, a trailing comma, a byte
+      // order mark, bytes that are not UTF-8, control characters, a lone low surrogate, a NUL
+      // byte as the end of the text.
+      {"// answer\n{\"body\":\"x\" /* why */}", "reply: x", kJsoncpp},
+      {R"({"body":"x",})", "reply: x", kJsoncpp},
+      {"\xEF\xBB\xBF{\"body\":\"x\"}", "reply: x", kJsoncpp},
+      {"{\"body\":\"caf\xFF\"}", "reply: caf\xFF", kJsoncpp},
+      {"{\"body\":\"x\",\"note\":\"\xED\xA0\x80\"}", "reply: x", kJsoncpp},
+      {"{\"body\":\"a\tb\"}", "reply: a\tb", kJsoncpp},
+      {R"({"body":"\udc00"})", "reply: \xED\xB0\x80", kJsoncpp},
+      {std::string("{\"body\":\"x\"}\0junk", 17), "reply: x", kJsoncpp},
+      // Not JSON to either: the same logged reason.
+      {"hello", "failed: malformed result: not JSON: hello", kJsoncpp},
+      {R"({"body":"x"} y)", R"(failed: malformed result: not JSON: {"body":"x"} y)", kJsoncpp},
+      {R"({"body":"\ud83d"})", R"(failed: malformed result: not JSON: {"body":"\ud83d"})",
+       kJsoncpp},
+      {R"({"body":"x","n":tru})", R"(failed: malformed result: not JSON: {"body":"x","n":tru})",
+       kJsoncpp},
+      {R"({"body":"x","n":1e400})", R"(failed: malformed result: not JSON: {"body":"x","n":1e400})",
+       kJsoncpp},
+      // Nesting: simdjson stops far below jsoncpp's limit, which decides.
+      {R"({"body":"x","d":)" + Nested(8) + "}", "reply: x", kSimdjson},
+      {R"({"body":"x","d":)" + Nested(kFastJsonMaxDepth) + "}", "reply: x", kJsoncpp},
+      {R"({"body":"x","d":)" + Nested(998) + "}", "reply: x", kJsoncpp},
+      {R"({"body":"x","d":)" + Nested(1000) + "}",
+       R"(failed: malformed result: not JSON: {"body":"x","d":)" + std::string(100 - 16, '[') +
+           "...",
+       kJsoncpp},
+      // Past the size simdjson is given.
+      {R"({"body":")" + std::string(kFastJsonMaxBytes, 'x') + "\"}",
+       "reply: " + std::string(kFastJsonMaxBytes, 'x'), kJsoncpp},
+  };
+  for (const ResultCase& row : table) {
+    SCOPED_TRACE(row.result.substr(0, 80));
+    const std::optional<MessageVerdict> fast = internal::MessageResultWithSimdjson(row.result);
+    const MessageVerdict reference = internal::MessageResultWithJsoncpp(row.result);
+    EXPECT_EQ(Observed(InterpretMessageResult(Ok(row.result), true)), row.observed);
+    EXPECT_EQ(Observed(reference), row.observed);
+    EXPECT_EQ(fast.has_value() ? kSimdjson : kJsoncpp, row.read_by);
+    if (fast) {
+      EXPECT_EQ(Observed(*fast), Observed(reference));
     }
   }
 }

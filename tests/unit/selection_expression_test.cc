@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
+
+#include "json_fast_path.h"
+#include "selection_expression_internal.h"
 
 namespace wsgw {
 namespace {
@@ -245,6 +249,125 @@ TEST(SelectionRoute, CompositeExpressionsMatchCompositeKeys) {
       Select("${request.body.service}/${request.body.action}", kDocBody, {"$default", "chat/join"}),
       "chat/join");
   EXPECT_EQ(Select("${request.body.action}-beta", kDocBody, {"join", "join-beta"}), "join-beta");
+}
+
+// Evaluate answers from simdjson where it provably agrees with jsoncpp and asks jsoncpp
+// otherwise. Each row pins the answer a client observes and which evaluator gives it, and checks
+// that where simdjson answers, jsoncpp answers the same.
+enum class AnsweredBy { kSimdjson, kJsoncpp };
+
+void PrintTo(AnsweredBy reader, std::ostream* out) {
+  *out << (reader == AnsweredBy::kSimdjson ? "simdjson" : "jsoncpp");
+}
+
+struct EvaluatorCase {
+  std::string expression;
+  std::string body;
+  std::optional<std::string> expected;
+  AnsweredBy answered_by;
+};
+
+std::string Nested(const std::string& inside, int depth) {
+  return std::string(depth, '[') + inside + std::string(depth, ']');
+}
+
+TEST(SelectionEvaluators, SimdjsonAnswersOnlyWhereItAgreesWithJsoncpp) {
+  using enum AnsweredBy;
+  const std::string action = "$request.body.action";
+  const std::vector<EvaluatorCase> table = {
+      // What clients usually send.
+      {action, R"({"action":"echo","seq":14934,"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})", "echo",
+       kSimdjson},
+      {action, " \t\r\n{ \"action\" : \"join\" } \n", "join", kSimdjson},
+      {"$request.body.data.room", kDocBody, "room1234", kSimdjson},
+      {"${request.body.service}/${request.body.action}", kDocBody, "chat/join", kSimdjson},
+      {action, "{}", "", kSimdjson},
+      {"$request.body.data.room", R"({"data":"room"})", "", kSimdjson},
+      {"$request.body.data.room", R"({"data":[{"room":"r"}]})", "", kSimdjson},
+      // Repeated keys: jsoncpp keeps the last, at every level of the path.
+      {action, R"({"action":"a","action":"b"})", "b", kSimdjson},
+      {action, R"({"action":{"x":1},"action":"b"})", "b", kSimdjson},
+      {"$request.body.data.room", R"({"data":{"room":"r1"},"data":{"other":1}})", "", kSimdjson},
+      {"$request.body.data.room", R"({"data":{"room":"r1","room":"r2"}})", "r2", kSimdjson},
+      {action, R"({"action":"a","action":{"x":1}})", R"({"x":1})", kJsoncpp},
+      // Escapes, in values and in keys.
+      {action, R"({"action":"caf\u00e9"})", "caf\xC3\xA9", kSimdjson},
+      {action, R"({"action":"\ud83d\ude00"})", "\xF0\x9F\x98\x80", kSimdjson},
+      {action, R"({"action":"say \"hi\" \\ \/ \b\f\n\r\t"})", "say \"hi\" \\ / \b\f\n\r\t",
+       kSimdjson},
+      {action, R"({"action":"a\u0000b"})", std::string("a\0b", 3), kSimdjson},
+      {action, R"({"act\u0069on":"join"})", "join", kSimdjson},
+      {action, "{\"action\":\"a\x7F\"}", "a\x7F", kSimdjson},
+      // Booleans and null print the same from either; numbers, arrays and objects only jsoncpp
+      // prints.
+      {action, R"({"action":true})", "true", kSimdjson},
+      {action, R"({"action":false})", "false", kSimdjson},
+      {action, R"({"action":null})", "null", kSimdjson},
+      {action, R"({"action":7})", "7", kJsoncpp},
+      {action, R"({"action":-0})", "0", kJsoncpp},
+      {action, R"({"action":1.0})", "1", kJsoncpp},
+      {action, R"({"action":0.1})", "0.1", kJsoncpp},
+      {action, R"({"action":-9223372036854775808})", "-9223372036854775808", kJsoncpp},
+      {action, R"({"action":18446744073709551616})", "18446744073709551616", kJsoncpp},
+      {action, R"({"action":1e21})", "1e+21", kJsoncpp},
+      {action, R"({"action":["join",1]})", "[join, 1]", kJsoncpp},
+      {action, R"({"action":{"b":1,"a":"x"}})", R"({"a":"x","b":1})", kJsoncpp},
+      {"${request.body.action}/${request.body.seq}", R"({"action":"join","seq":3})", "join/3",
+       kJsoncpp},
+      // simdjson validates the whole body: a number it cannot read, even in a member nobody
+      // selects, leaves the body to jsoncpp.
+      {action, R"({"action":"join","n":123456789012345678901234567890})", "join", kJsoncpp},
+      {action, R"({"action":"join","n":1e400})", std::nullopt, kJsoncpp},
+      {action, R"({"action":"join","n":1e-400})", "join", kSimdjson},
+      {action, R"({"action":"join","n":tru})", std::nullopt, kJsoncpp},
+      // Bytes simdjson refuses and jsoncpp's strict reader takes as they are.
+      {action, "{\"action\":\"caf\xFF\"}", "caf\xFF", kJsoncpp},
+      {action, "{\"action\":\"join\",\"x\":\"\xED\xA0\x80\"}", "join", kJsoncpp},
+      {action, "{\"action\":\"a\tb\"}", "a\tb", kJsoncpp},
+      {action, R"({"action":"\udc00"})", "\xED\xB0\x80", kJsoncpp},
+      {action, R"({"action":"\ud83d"})", std::nullopt, kJsoncpp},
+      // Not one JSON object, to either; the route is then $default.
+      {action, "", std::nullopt, kJsoncpp},
+      {action, R"({"action":"join"} x)", std::nullopt, kJsoncpp},
+      {action, R"({"action":"join"}{})", std::nullopt, kJsoncpp},
+      {action, R"({"action":"join",})", std::nullopt, kJsoncpp},
+      {action, "{\"action\":\"join\"} // comment", std::nullopt, kJsoncpp},
+      {action, R"({"action":/* comment */"join"})", std::nullopt, kJsoncpp},
+      {action, R"("join")", std::nullopt, kJsoncpp},
+      {action, "42", std::nullopt, kJsoncpp},
+      {action, "null", std::nullopt, kJsoncpp},
+      {action, R"([{"action":"join"}])", std::nullopt, kJsoncpp},
+      // What jsoncpp's strict reader still takes: a comment around a member (not before a value),
+      // a byte order mark, and a NUL byte as the end of the text.
+      {action, R"({"action":"join" /* comment */})", "join", kJsoncpp},
+      {action, R"({/* comment */"action":"join"})", "join", kJsoncpp},
+      {action, "{\"action\":\"join\" // comment\n}", "join", kJsoncpp},
+      {action, "\xEF\xBB\xBF{\"action\":\"join\"}", "join", kJsoncpp},
+      {action, std::string("{\"action\":\"join\"}\0garbage", 25), "join", kJsoncpp},
+      // Nesting: simdjson stops far below jsoncpp's limit, which decides.
+      {action, R"({"action":"join","d":)" + Nested("", 8) + "}", "join", kSimdjson},
+      {action, R"({"action":"join","d":)" + Nested("", kFastJsonMaxDepth) + "}", "join", kJsoncpp},
+      {action, R"({"action":"join","d":)" + Nested("", 998) + "}", "join", kJsoncpp},
+      {action, R"({"action":"join","d":)" + Nested("", 1000) + "}", std::nullopt, kJsoncpp},
+      // Past the size simdjson is given.
+      {action, R"({"action":"join","pad":")" + std::string(kFastJsonMaxBytes, 'x') + "\"}", "join",
+       kJsoncpp},
+      // A constant expression never reads the body.
+      {"\\$default", "not JSON", "$default", kSimdjson},
+  };
+  using Evaluators = internal::SelectionEvaluators;
+  for (const EvaluatorCase& row : table) {
+    SCOPED_TRACE(row.expression + " on " + row.body.substr(0, 80));
+    const SelectionExpression expression = MustParse(row.expression);
+    const std::optional<std::string> fast = Evaluators::Simdjson(expression, row.body);
+    const std::optional<std::string> reference = Evaluators::Jsoncpp(expression, row.body);
+    EXPECT_EQ(expression.Evaluate(row.body), row.expected);
+    EXPECT_EQ(reference, row.expected);
+    EXPECT_EQ(fast.has_value() ? kSimdjson : kJsoncpp, row.answered_by);
+    if (fast) {
+      EXPECT_EQ(fast, reference);
+    }
+  }
 }
 
 }  // namespace
