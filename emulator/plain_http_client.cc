@@ -244,7 +244,14 @@ PlainHttpClient::Impl::Connection* PlainHttpClient::Impl::TakeIdle(Endpoint* end
   while (!endpoint->idle.empty()) {
     uint64_t id = endpoint->idle.back();
     endpoint->idle.pop_back();
-    if (Connection* connection = Find(id)) return connection;
+    Connection* connection = Find(id);
+    if (connection == nullptr) continue;
+    // An idle connection has nothing to read: if it has, the server closed or reset it, or sent
+    // what nobody asked for, which must not pass for the next call's answer.
+    char byte;
+    ssize_t got = recv(connection->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return connection;
+    Close(connection);
   }
   return nullptr;
 }
@@ -336,12 +343,15 @@ bool PlainHttpClient::Impl::Parse(Connection* connection, const char* data, size
   size_t parsed = http_parser_execute(&connection->parser, &settings, data, length);
   http_errno error = HTTP_PARSER_ERRNO(&connection->parser);
   if (connection->too_large) {
-    Fail(connection, HttpAnswer::Failure::kTooLarge, "response larger than 6 MB");
+    Fail(connection, HttpAnswer::Failure::kTooLarge,
+         "response larger than " + std::to_string(max_body_bytes) + " bytes");
     return false;
   }
   if (connection->complete) {
-    // Anything after the response was never asked for: the connection cannot carry another.
-    bool keep_alive = http_should_keep_alive(&connection->parser) && parsed == length;
+    // Anything after the response was never asked for, and an answer before the whole request
+    // went out leaves the rest of it unsent: either way the connection cannot carry another.
+    bool keep_alive = http_should_keep_alive(&connection->parser) && parsed == length &&
+                      connection->state == Connection::State::kAwaiting;
     Finish(connection, keep_alive);
     return false;
   }

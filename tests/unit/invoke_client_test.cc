@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "unused_port.h"
+
 namespace wsgw {
 namespace {
 
@@ -257,18 +259,6 @@ InvokeOutcome InvokeOnce(const std::string& url, std::string payload = "{}",
   return outcomes.All().front().second;
 }
 
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t length = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class ClientsTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override { url_host = GetParam(); }
@@ -404,7 +394,7 @@ TEST_P(InvokeClientTest, HangUpWithoutAnswerIsUnreachable) {
 }
 
 TEST_P(InvokeClientTest, ClosedPortIsUnreachable) {
-  int port = ClosedPort();
+  int port = UnusedLoopbackPort();
   InvokeOutcome outcome = InvokeOnce(UrlTo(port, "/2015-03-31/functions/f/invocations"));
   EXPECT_EQ(outcome.kind, Kind::kUnreachable);
   // In-house: "cannot connect to 127.0.0.1:PORT: Connection refused"; libcurl: "Couldn't connect
@@ -465,7 +455,7 @@ TEST_P(InvokeClientTest, EveryCallbackRunsExactlyOnce) {
     for (int i = 0; i < static_cast<int>(payloads.size()); ++i) {
       client.Invoke(server.Url(), payloads[i], 100, outcomes.Callback(i));
     }
-    client.Invoke(UrlTo(ClosedPort(), "/"), "{}", 5000, outcomes.Callback(4));
+    client.Invoke(UrlTo(UnusedLoopbackPort(), "/"), "{}", 5000, outcomes.Callback(4));
     ASSERT_TRUE(outcomes.WaitFor(5));
   }  // joins the worker: any extra call would have happened by now
   for (int i = 0; i < 5; ++i) EXPECT_EQ(outcomes.CallsFor(i), 1u) << i;
@@ -615,7 +605,7 @@ TEST_P(InvokeEngineTest, CallbackNeverRunsInsideInvoke) {
   EngineLoop loop;
   bool called = false;
   InvokeOutcome result;
-  loop.engine().Invoke(UrlTo(ClosedPort(), "/"), "{}", 5000, [&](InvokeOutcome outcome) {
+  loop.engine().Invoke(UrlTo(UnusedLoopbackPort(), "/"), "{}", 5000, [&](InvokeOutcome outcome) {
     called = true;
     result = std::move(outcome);
   });

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "unused_port.h"
 #include "wsgw/lambda.h"
 
 namespace wsgw::lambda {
@@ -492,20 +493,8 @@ TEST(LambdaServerTest, RunRefusesUnknownArguments) {
   EXPECT_EQ(wsgw::lambda::Run(Echo, 2, argv), 2);
 }
 
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 TEST(LambdaServerTest, RunServesTheGivenPortAndExitsCleanlyOnSigterm) {
-  const uint16_t port = FreePort();
+  const uint16_t port = static_cast<uint16_t>(wsgw::UnusedLoopbackPort());
   const std::string port_text = std::to_string(port);
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
