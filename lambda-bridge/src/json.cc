@@ -1,10 +1,12 @@
-// ToJson / ParseJson: the one JSON dialect every part of lambda-bridge writes and reads.
+// ToJson / ParseJson: the one JSON dialect every part of lambda-bridge writes and reads. ParseJson
+// asks simdjson first and jsoncpp whenever simdjson cannot give jsoncpp's answer (json_readers.h).
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
 
+#include "json_readers.h"
 #include "wsgw/lambda.h"
 
 namespace wsgw::lambda {
@@ -25,7 +27,7 @@ std::string ToJson(const Json::Value& value) {
   return out.str();
 }
 
-std::optional<Json::Value> ParseJson(std::string_view text) {
+std::optional<Json::Value> ParseJsonWithJsoncpp(std::string_view text) {
   thread_local std::unique_ptr<Json::CharReader> reader = [] {
     Json::CharReaderBuilder builder;
     builder["collectComments"] = false;
@@ -42,6 +44,11 @@ std::optional<Json::Value> ParseJson(std::string_view text) {
     return std::nullopt;  // e.g. nesting deeper than the reader's stack limit
   }
   return value;
+}
+
+std::optional<Json::Value> ParseJson(std::string_view text) {
+  if (std::optional<Json::Value> value = ParseJsonWithSimdjson(text)) return value;
+  return ParseJsonWithJsoncpp(text);
 }
 
 }  // namespace wsgw::lambda
