@@ -32,6 +32,17 @@ constexpr uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP;
 
 std::string ErrnoText(int error) { return std::strerror(error); }
 
+std::string CannotConnect(const std::string& endpoint, int error) {
+  return "cannot connect to " + endpoint + ": " + ErrnoText(error);
+}
+
+HttpAnswer Failed(HttpAnswer::Failure failure, std::string detail) {
+  HttpAnswer answer;
+  answer.failure = failure;
+  answer.detail = std::move(detail);
+  return answer;
+}
+
 // Where a URL's POSTs go, worked out once per URL.
 struct Endpoint {
   sockaddr_storage address{};
@@ -141,6 +152,8 @@ struct PlainHttpClient::Impl {
   }
 
   Target& Lookup(const std::string& url);
+  // Post's work for a URL it carries; callbacks it causes wait for OnTimeout (in_post).
+  void Start(const Target& target, std::unique_ptr<Call> call, const std::string& payload);
   Connection* Open(Endpoint* endpoint, int* error);
   Connection* TakeIdle(Endpoint* endpoint);
   Connection* Find(uint64_t id);
@@ -153,8 +166,8 @@ struct PlainHttpClient::Impl {
   void RetryOrFail(Connection* connection, const std::string& why);
   void Finish(Connection* connection, bool keep_alive);
   void Fail(Connection* connection, HttpAnswer::Failure failure, std::string detail);
-  std::unique_ptr<Call> TakeCall(Connection* connection);
-  void Report(Done done, HttpAnswer answer);
+  // The call is over: its deadline goes, and its callback runs (or waits, inside Post).
+  void End(std::unique_ptr<Call> call, HttpAnswer answer);
   void Close(Connection* connection);
 
   static int OnHeaderField(http_parser* parser, const char* at, size_t length);
@@ -371,31 +384,21 @@ void PlainHttpClient::Impl::RetryOrFail(Connection* connection, const std::strin
   }
   // A kept-alive connection the server had closed (it restarted, or timed the connection out)
   // before it saw the request: the call goes again on a new connection, as libcurl does.
-  std::unique_ptr<Call> call = TakeCall(connection);
+  std::unique_ptr<Call> call = std::move(connection->call);
   Endpoint* endpoint = connection->endpoint;
   Close(connection);
   int error = 0;
   Connection* fresh = Open(endpoint, &error);
   if (fresh == nullptr) {
-    if (call->has_deadline) deadlines.erase(call->deadline);
-    HttpAnswer answer;
-    answer.failure = HttpAnswer::Failure::kUnreachable;
-    answer.detail = "cannot connect to " + endpoint->name + ": " + ErrnoText(error);
-    Report(std::move(call->done), std::move(answer));
+    End(std::move(call),
+        Failed(HttpAnswer::Failure::kUnreachable, CannotConnect(endpoint->name, error)));
     return;
   }
   Begin(fresh, std::move(call));
 }
 
-std::unique_ptr<PlainHttpClient::Impl::Call> PlainHttpClient::Impl::TakeCall(
-    Connection* connection) {
-  std::unique_ptr<Call> call = std::move(connection->call);
-  return call;
-}
-
 void PlainHttpClient::Impl::Finish(Connection* connection, bool keep_alive) {
-  std::unique_ptr<Call> call = TakeCall(connection);
-  if (call->has_deadline) deadlines.erase(call->deadline);
+  std::unique_ptr<Call> call = std::move(connection->call);
   HttpAnswer answer = std::move(connection->answer);
   Endpoint* endpoint = connection->endpoint;
   if (keep_alive && endpoint->idle.size() < kMaxIdlePerEndpoint) {
@@ -407,25 +410,22 @@ void PlainHttpClient::Impl::Finish(Connection* connection, bool keep_alive) {
   } else {
     Close(connection);
   }
-  Report(std::move(call->done), std::move(answer));
+  End(std::move(call), std::move(answer));
 }
 
 void PlainHttpClient::Impl::Fail(Connection* connection, HttpAnswer::Failure failure,
                                  std::string detail) {
-  std::unique_ptr<Call> call = TakeCall(connection);
-  if (call->has_deadline) deadlines.erase(call->deadline);
+  std::unique_ptr<Call> call = std::move(connection->call);
   Close(connection);
-  HttpAnswer answer;
-  answer.failure = failure;
-  answer.detail = std::move(detail);
-  Report(std::move(call->done), std::move(answer));
+  End(std::move(call), Failed(failure, std::move(detail)));
 }
 
-void PlainHttpClient::Impl::Report(Done done, HttpAnswer answer) {
+void PlainHttpClient::Impl::End(std::unique_ptr<Call> call, HttpAnswer answer) {
+  if (call->has_deadline) deadlines.erase(call->deadline);
   if (in_post) {
-    deferred.emplace_back(std::move(done), std::move(answer));
-  } else if (done) {
-    done(std::move(answer));
+    deferred.emplace_back(std::move(call->done), std::move(answer));
+  } else if (call->done) {
+    call->done(std::move(answer));
   }
 }
 
@@ -509,27 +509,28 @@ bool PlainHttpClient::Carries(const std::string& url) {
 }
 
 void PlainHttpClient::Post(const std::string& url, std::string payload, int timeout_ms, Done done) {
-  Target& target = impl_->Lookup(url);
   auto call = std::make_unique<Impl::Call>();
   call->done = std::move(done);
   call->timeout_ms = timeout_ms;
-  if (target.endpoint == nullptr) {
-    HttpAnswer answer;
-    answer.failure = HttpAnswer::Failure::kUnreachable;
-    answer.detail = "not a plain http:// URL with an IP address: " + url;
-    impl_->deferred.emplace_back(std::move(call->done), std::move(answer));
-    return;
-  }
   impl_->in_post = true;
-  Impl::Connection* connection = impl_->TakeIdle(target.endpoint);
+  const Target& target = impl_->Lookup(url);
+  if (target.endpoint == nullptr) {
+    impl_->End(std::move(call), Failed(HttpAnswer::Failure::kUnreachable,
+                                       "not a plain http:// URL with an IP address: " + url));
+  } else {
+    impl_->Start(target, std::move(call), payload);
+  }
+  impl_->in_post = false;
+}
+
+void PlainHttpClient::Impl::Start(const Target& target, std::unique_ptr<Call> call,
+                                  const std::string& payload) {
+  Connection* connection = TakeIdle(target.endpoint);
   int error = 0;
-  if (connection == nullptr) connection = impl_->Open(target.endpoint, &error);
+  if (connection == nullptr) connection = Open(target.endpoint, &error);
   if (connection == nullptr) {
-    HttpAnswer answer;
-    answer.failure = HttpAnswer::Failure::kUnreachable;
-    answer.detail = "cannot connect to " + target.endpoint->name + ": " + ErrnoText(error);
-    impl_->Report(std::move(call->done), std::move(answer));
-    impl_->in_post = false;
+    End(std::move(call),
+        Failed(HttpAnswer::Failure::kUnreachable, CannotConnect(target.endpoint->name, error)));
     return;
   }
   // The buffer of the connection's previous call, when it had one, is reused.
@@ -539,13 +540,12 @@ void PlainHttpClient::Post(const std::string& url, std::string payload, int time
   request += "\r\n\r\n";
   request += payload;
   call->request = std::move(request);
-  if (timeout_ms > 0) {
-    call->deadline = impl_->deadlines.emplace(Clock::now() + std::chrono::milliseconds(timeout_ms),
-                                              connection->id);
+  if (call->timeout_ms > 0) {
+    call->deadline = deadlines.emplace(Clock::now() + std::chrono::milliseconds(call->timeout_ms),
+                                       connection->id);
     call->has_deadline = true;
   }
-  impl_->Begin(connection, std::move(call));
-  impl_->in_post = false;
+  Begin(connection, std::move(call));
 }
 
 void PlainHttpClient::OnEvent(uint64_t id, uint32_t events) {
@@ -565,7 +565,7 @@ void PlainHttpClient::OnEvent(uint64_t id, uint32_t events) {
       getsockopt(connection->fd, SOL_SOCKET, SO_ERROR, &error, &length);
       if (error != 0) {
         impl_->Fail(connection, HttpAnswer::Failure::kUnreachable,
-                    "cannot connect to " + connection->endpoint->name + ": " + ErrnoText(error));
+                    CannotConnect(connection->endpoint->name, error));
         return;
       }
       connection->state = State::kSending;
