@@ -25,7 +25,7 @@
 #include <memory>
 #include <vector>
 
-#include "event_loop.h"
+#include "server/event_loop.h"
 
 namespace {
 

@@ -42,7 +42,7 @@
 #include <tuple>
 #include <vector>
 
-#include "event_loop.h"
+#include "server/event_loop.h"
 
 namespace {
 

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "function_supervisor.h"
-#include "gateway.h"
-#include "install_paths.h"
-#include "log.h"
-#include "routes_config.h"
+#include "supervisor/function_supervisor.h"
+#include "server/gateway.h"
+#include "base/install_paths.h"
+#include "base/log.h"
+#include "api/routes_config.h"
 
 namespace {
 

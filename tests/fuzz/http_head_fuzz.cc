@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "http_head.h"
+#include "base/http_head.h"
 
 namespace {
 

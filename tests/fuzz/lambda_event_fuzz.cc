@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "lambda_event.h"
-#include "utf8.h"
+#include "api/lambda_event.h"
+#include "base/utf8.h"
 
 namespace {
 

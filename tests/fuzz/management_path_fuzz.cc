@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "http_head.h"
-#include "management_path.h"
+#include "base/http_head.h"
+#include "api/management_path.h"
 
 namespace {
 

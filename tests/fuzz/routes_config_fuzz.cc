@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "routes_config.h"
+#include "api/routes_config.h"
 
 namespace {
 

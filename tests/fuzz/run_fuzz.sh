@@ -22,8 +22,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event)
 # The emulator sources the targets need; all go into one static library.
-sources=(routes_config selection_expression management_path http_head lambda_event json_text
-         json_fast_path utf8 log)
+sources=(api/routes_config api/selection_expression api/management_path base/http_head api/lambda_event base/json_text
+         base/json_fast_path base/utf8 base/log)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -101,7 +101,7 @@ build() {
   }
   local parallel=$(nproc 2>/dev/null || echo 2)
   for src in "${sources[@]}"; do
-    compile "$root/emulator/$src.cc" "$out/obj/$src.o" -fsanitize=fuzzer-no-link &
+    compile "$root/emulator/$src.cc" "$out/obj/${src////_}.o" -fsanitize=fuzzer-no-link &
     pids+=($!)
     if [ ${#pids[@]} -ge "$parallel" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
   done
@@ -112,7 +112,7 @@ build() {
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
   rm -f "$out/obj/libwsgw_fuzz.a"
-  ar rcs "$out/obj/libwsgw_fuzz.a" $(for s in "${sources[@]}"; do echo "$out/obj/$s.o"; done)
+  ar rcs "$out/obj/libwsgw_fuzz.a" $(for s in "${sources[@]}"; do echo "$out/obj/${s////_}.o"; done)
   for target in "${targets_all[@]}"; do
     "$cxx" -fsanitize=fuzzer,address,undefined "$out/obj/${target}_fuzz.o" "$out/obj/libwsgw_fuzz.a" \
       "${libs[@]}" -o "$out/bin/${target}_fuzz"

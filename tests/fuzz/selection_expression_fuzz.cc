@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "selection_expression.h"
-#include "selection_expression_internal.h"
+#include "api/selection_expression.h"
+#include "api/selection_expression_internal.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "event_loop.h"
+#include "server/event_loop.h"
 
 #include <ev.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "http_head.h"
+#include "base/http_head.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "integration_result.h"
+#include "api/function_answer.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "integration_result_internal.h"
-#include "json_fast_path.h"
+#include "api/function_answer_internal.h"
+#include "base/json_fast_path.h"
 
 namespace wsgw {
 namespace {

@@ -1,4 +1,4 @@
-#include "invoke_client.h"
+#include "invoke/invoke_engine.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "json_fast_path.h"
+#include "base/json_fast_path.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "lambda_event.h"
+#include "api/lambda_event.h"
 
 #include <gtest/gtest.h>
 #include <json/json.h>

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "../../lambda-bridge/src/json_readers.h"
-#include "lambda_event.h"
+#include "api/lambda_event.h"
 #include "wsgw/lambda.h"
 
 namespace wsgw::lambda {

@@ -1,4 +1,4 @@
-#include "management_path.h"
+#include "api/management_path.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "plain_http_client.h"
+#include "invoke/plain_http_client.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "routes_config.h"
+#include "api/routes_config.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "selection_expression.h"
+#include "api/selection_expression.h"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "json_fast_path.h"
-#include "selection_expression_internal.h"
+#include "base/json_fast_path.h"
+#include "api/selection_expression_internal.h"
 
 namespace wsgw {
 namespace {

@@ -1,4 +1,4 @@
-#include "static_files.h"
+#include "server/static_files.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,0 +1,310 @@
+#include "api/lambda_event.h"
+
+#include "base/http_head.h"
+#include "base/json_text.h"
+#include "base/utf8.h"
+
+#include "base/ids.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <initializer_list>
+#include <random>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+namespace wsgw {
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// X-Ray's format: "Root=1-" + 8 hex digits of the epoch second + "-" + 96 random bits in hex.
+std::string NewTraceId(int64_t now_ms) {
+  char epoch_hex[17];
+  std::snprintf(epoch_hex, sizeof epoch_hex, "%08llx",
+                static_cast<unsigned long long>(FloorDiv(now_ms, 1000)) & 0xffffffffULL);
+  std::array<unsigned char, 12> random;
+  FillRandom(random.data(), random.size());
+  return std::string("Root=1-") + epoch_hex + "-" + LowerHex(random.data(), random.size());
+}
+
+bool IsOneOf(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (std::string_view candidate : names) {
+    if (EqualsIgnoreCase(name, candidate)) return true;
+  }
+  return false;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte; a '%' not followed by
+// two hex digits is kept literally.
+std::string FormDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out.push_back(' ');
+    } else if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
+               HexValue(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return ToValidUtf8(out);
+}
+
+// Fills `single` (last value wins) and `multi` (every value, in order) from name/value pairs.
+template <typename Pairs>
+void AddPairs(const Pairs& pairs, Json::Value& single, Json::Value& multi) {
+  single = Json::Value(Json::objectValue);
+  multi = Json::Value(Json::objectValue);
+  for (const auto& [name, value] : pairs) {
+    single[name] = value;
+    multi[name].append(value);
+  }
+}
+
+Json::Value Identity(const ConnectionContext& connection) {
+  Json::Value identity(Json::objectValue);
+  identity["sourceIp"] = connection.sourceIp;
+  if (connection.userAgent) identity["userAgent"] = ToValidUtf8(*connection.userAgent);
+  return identity;
+}
+
+// The requestContext fields every event type shares.
+Json::Value CommonRequestContext(const ConnectionContext& connection, const std::string& route_key,
+                                 const char* event_type, const EventIds& ids, int64_t now_ms) {
+  Json::Value context(Json::objectValue);
+  context["routeKey"] = route_key;
+  context["eventType"] = event_type;
+  context["extendedRequestId"] = ids.requestId;
+  context["requestTime"] = FormatRequestTime(now_ms);
+  context["messageDirection"] = "IN";
+  context["stage"] = connection.stage;
+  context["connectedAt"] = Json::Int64{connection.connectedAtMs};
+  context["requestTimeEpoch"] = Json::Int64{now_ms};
+  context["identity"] = Identity(connection);
+  context["requestId"] = ids.requestId;
+  context["domainName"] = connection.domainName;
+  context["connectionId"] = connection.connectionId;
+  context["apiId"] = connection.apiId;
+  return context;
+}
+
+std::string FormatSecond(int64_t second) {
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t seconds = static_cast<std::time_t>(second);
+  std::tm utc{};
+  if (gmtime_r(&seconds, &utc) == nullptr) return "01/Jan/1970:00:00:00 +0000";
+  char out[64];
+  std::snprintf(out, sizeof out, "%02d/%s/%04d:%02d:%02d:%02d +0000", utc.tm_mday,
+                kMonths[utc.tm_mon], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return out;
+}
+
+}  // namespace
+
+std::string FormatRequestTime(int64_t epoch_ms) {
+  const int64_t second = FloorDiv(epoch_ms, 1000);
+  // Every event of the same second has the same text.
+  thread_local int64_t cached_second = 0;
+  thread_local std::string cached;
+  if (!cached.empty() && second == cached_second) return cached;
+  cached_second = second;
+  cached = FormatSecond(second);
+  return cached;
+}
+
+Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                              const EventIds& ids, int64_t now_ms) {
+  std::vector<HttpHeader> headers;
+  headers.reserve(request.headers.size() + 4);
+  for (const auto& [name, value] : request.headers) {
+    // API Gateway passes these to an authorizer but strips them from the $connect integration
+    // event (AWS-NOTES §1.1).
+    if (IsOneOf(name, {"Connection", "Upgrade", "Content-Length"})) continue;
+    // AWS appends the client's address to an X-Forwarded-For the client sent; the emulator keeps
+    // it simple and replaces these four with its own values.
+    if (IsOneOf(name,
+                {"X-Amzn-Trace-Id", "X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto"})) {
+      continue;
+    }
+    headers.emplace_back(ToValidUtf8(name), ToValidUtf8(value));
+  }
+  headers.emplace_back("X-Amzn-Trace-Id", NewTraceId(now_ms));
+  headers.emplace_back("X-Forwarded-For", connection.sourceIp);
+  headers.emplace_back("X-Forwarded-Port", std::to_string(request.localPort));
+  headers.emplace_back("X-Forwarded-Proto", "http");
+
+  Json::Value event(Json::objectValue);
+  AddPairs(headers, event["headers"], event["multiValueHeaders"]);
+
+  if (request.hasQuery) {
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string_view rest = request.rawQuery;
+    while (true) {
+      const size_t amp = rest.find('&');
+      const std::string_view part = rest.substr(0, amp);
+      if (!part.empty()) {
+        const size_t eq = part.find('=');
+        std::string name = FormDecode(part.substr(0, eq));
+        std::string value = eq == std::string_view::npos ? "" : FormDecode(part.substr(eq + 1));
+        // "?=x" names nothing a handler could look up; dropped like an empty "&&" segment.
+        if (!name.empty()) params.emplace_back(std::move(name), std::move(value));
+      }
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+    if (!params.empty()) {
+      AddPairs(params, event["queryStringParameters"], event["multiValueQueryStringParameters"]);
+    }
+  }
+
+  event["requestContext"] = CommonRequestContext(connection, "$connect", "CONNECT", ids, now_ms);
+  event["isBase64Encoded"] = false;
+  return event;
+}
+
+Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                              const std::string& body, const EventIds& ids, int64_t now_ms) {
+  Json::Value event(Json::objectValue);
+  Json::Value context = CommonRequestContext(connection, route_key, "MESSAGE", ids, now_ms);
+  context["messageId"] = ids.messageId;
+  event["requestContext"] = std::move(context);
+  event["body"] = ToValidUtf8(body);
+  event["isBase64Encoded"] = false;
+  return event;
+}
+
+namespace {
+
+// A JSON string literal as jsoncpp's writer prints it with emitUTF8: '"', '\\' and the control
+// characters escaped (\b \f \n \r \t by name, the rest as lower-case \u00xx), everything else,
+// DEL and UTF-8 included, copied as is. `text` must be valid UTF-8.
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(run, i - run));
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default: {
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0x0f]};
+        out.append(escaped, sizeof escaped);
+      }
+    }
+  }
+  out.append(text.substr(run));
+  out.push_back('"');
+}
+
+void AppendUtf8JsonString(std::string& out, std::string_view text) {
+  if (IsValidUtf8(text)) {
+    AppendJsonString(out, text);
+  } else {
+    AppendJsonString(out, ToValidUtf8(text));
+  }
+}
+
+}  // namespace
+
+std::string SerializeMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                                  const std::string& body, const EventIds& ids, int64_t now_ms) {
+  // jsoncpp prints object members in key order; the same order here.
+  std::string out;
+  out.reserve(body.size() + 640);
+  out.append("{\"body\":");
+  AppendUtf8JsonString(out, body);
+  out.append(",\"isBase64Encoded\":false,\"requestContext\":{\"apiId\":");
+  AppendJsonString(out, connection.apiId);
+  out.append(",\"connectedAt\":");
+  out.append(std::to_string(connection.connectedAtMs));
+  out.append(",\"connectionId\":");
+  AppendJsonString(out, connection.connectionId);
+  out.append(",\"domainName\":");
+  AppendJsonString(out, connection.domainName);
+  out.append(",\"eventType\":\"MESSAGE\",\"extendedRequestId\":");
+  AppendJsonString(out, ids.requestId);
+  out.append(",\"identity\":{\"sourceIp\":");
+  AppendJsonString(out, connection.sourceIp);
+  if (connection.userAgent) {
+    out.append(",\"userAgent\":");
+    AppendUtf8JsonString(out, *connection.userAgent);
+  }
+  out.append("},\"messageDirection\":\"IN\",\"messageId\":");
+  AppendJsonString(out, ids.messageId);
+  out.append(",\"requestId\":");
+  AppendJsonString(out, ids.requestId);
+  out.append(",\"requestTime\":");
+  AppendJsonString(out, FormatRequestTime(now_ms));
+  out.append(",\"requestTimeEpoch\":");
+  out.append(std::to_string(now_ms));
+  out.append(",\"routeKey\":");
+  AppendJsonString(out, route_key);
+  out.append(",\"stage\":");
+  AppendJsonString(out, connection.stage);
+  out.append("}}");
+  return out;
+}
+
+Json::Value BuildDisconnectEvent(const ConnectionContext& connection, int status_code,
+                                 const std::string& reason, const EventIds& ids, int64_t now_ms) {
+  // The fixed set API Gateway sends on every $disconnect, whatever the client sent at connect.
+  const std::vector<HttpHeader> headers = {
+      {"Host", connection.domainName},
+      {"x-api-key", ""},
+      {"X-Forwarded-For", ""},
+      {"x-restapi", ""},
+  };
+  Json::Value event(Json::objectValue);
+  AddPairs(headers, event["headers"], event["multiValueHeaders"]);
+  Json::Value context = CommonRequestContext(connection, "$disconnect", "DISCONNECT", ids, now_ms);
+  context["disconnectStatusCode"] = status_code;
+  context["disconnectReason"] = ToValidUtf8(reason);
+  event["requestContext"] = std::move(context);
+  event["isBase64Encoded"] = false;
+  return event;
+}
+
+std::string SerializeEvent(const Json::Value& event) { return CompactJson(event); }
+
+}  // namespace wsgw

@@ -1,0 +1,69 @@
+// The Lambda proxy events API Gateway sends for WebSocket APIs (AWS-NOTES §1): exactly AWS's
+// field set per event type, in AWS's formats.
+#pragma once
+
+#include <json/json.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/ids.h"
+
+namespace wsgw {
+
+// What stays the same in every event of one connection.
+struct ConnectionContext {
+  std::string connectionId;
+  int64_t connectedAtMs = 0;
+  std::string sourceIp;
+  std::optional<std::string> userAgent;  // absent when the client sent no User-Agent
+  std::string domainName;                // "HOST:PORT"
+  std::string stage;
+  std::string apiId;
+};
+
+// One header line of the upgrade request as the client sent it (name case kept).
+using HttpHeader = std::pair<std::string, std::string>;
+
+struct ConnectRequest {
+  std::vector<HttpHeader> headers;  // in arrival order, duplicates kept
+  std::string rawQuery;             // after '?', still percent-encoded; empty: no query string
+  bool hasQuery = false;            // the URL had a '?'
+  int localPort = 0;                // for X-Forwarded-Port
+};
+
+// Per-event ids: requestId == extendedRequestId in AWS's modern events.
+struct EventIds {
+  std::string requestId;
+  std::string messageId;  // MESSAGE only
+};
+
+// CLF time as in requestTime: "11/Nov/2024:11:35:24 +0000" (UTC).
+std::string FormatRequestTime(int64_t epoch_ms);
+
+// $connect: the client's headers (minus Connection/Upgrade/Content-Length) plus
+// X-Amzn-Trace-Id, X-Forwarded-For/Port/Proto; multiValueHeaders; the query string forms only
+// when the URL had one.
+Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                              const EventIds& ids, int64_t now_ms);
+
+// A message route: no headers; body verbatim; messageId.
+Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                              const std::string& body, const EventIds& ids, int64_t now_ms);
+
+// SerializeEvent(BuildMessageEvent(...)), byte for byte, written directly as text: the hot path
+// of every message, without building a Json::Value tree only to print it.
+std::string SerializeMessageEvent(const ConnectionContext& connection, const std::string& route_key,
+                                  const std::string& body, const EventIds& ids, int64_t now_ms);
+
+// $disconnect: AWS's fixed odd header set, disconnectStatusCode and disconnectReason.
+Json::Value BuildDisconnectEvent(const ConnectionContext& connection, int status_code,
+                                 const std::string& reason, const EventIds& ids, int64_t now_ms);
+
+// The JSON text sent to a function: compact, UTF-8 kept as is.
+std::string SerializeEvent(const Json::Value& event);
+
+}  // namespace wsgw

@@ -1,0 +1,92 @@
+// routes.json: the description of one WebSocket API (SPEC.md "routes.json"), loaded strictly.
+// Every problem in a file is reported, each naming the file, the JSON path, what was expected
+// and what was found; a file with any problem yields no config.
+//
+// Paths start at "$"; an object key that is only letters, digits, '_', '-' and '$' follows a dot
+// ($.routes.$default.function, $.functions.chat.command[0]); any other key is bracketed and
+// JSON-quoted ($.routes["chat.send"], $.routes[""]). A problem with the whole file (unreadable,
+// not JSON, not an object) has path "$". Found values read: "nodee" (strings, quoted),
+// a number (42), a boolean (true), null, an array, an object, nothing (the key is missing).
+// Problems come section by section, keys in sorted order (jsoncpp does not keep file order).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/selection_expression.h"
+
+namespace wsgw {
+
+struct Limits {
+  int maxMessageBytes = 131072;
+  int maxFrameBytes = 32768;
+  int idleTimeoutSeconds = 600;
+  int maxConnectionSeconds = 7200;
+  int integrationTimeoutMs = 29000;
+};
+
+struct FunctionConfig {
+  enum class Kind { kUrl, kCommand, kRuntime };
+  std::string name;
+  Kind kind = Kind::kUrl;
+  std::string url;                        // kUrl
+  std::vector<std::string> command;       // kCommand; command[0] resolved against the file's folder
+  std::string runtime;                    // kRuntime: "nodejs" or "python"
+  std::string handler;                    // kRuntime: "path/file.export"
+  std::map<std::string, std::string> env; // kCommand, kRuntime
+  int timeoutMs = 29000;                  // the function's own timeoutMs, else limits.integrationTimeoutMs
+  // Set by the gateway for kCommand/kRuntime functions: the url of the process it started.
+  bool supervised = false;
+};
+
+struct RouteConfig {
+  std::string key;
+  std::string function;
+  bool routeResponse = false;
+};
+
+struct ApiConfig {
+  std::string file;        // the routes file as given
+  std::string dir;         // its folder, absolute; relative paths resolve against it
+  std::string name;        // "name", default: the file name without extension
+  std::string stage;       // "stage", default "local"
+  std::string apiId;       // 10 lowercase alphanumerics derived from name and stage (stable)
+  std::string routeSelectionExpressionText;  // default "$request.body.action"
+  std::optional<SelectionExpression> routeSelection;  // always set when loading succeeded
+  std::map<std::string, FunctionConfig> functions;
+  std::map<std::string, RouteConfig> routes;
+  Limits limits;
+
+  const RouteConfig* FindRoute(const std::string& key) const;
+  const FunctionConfig* FunctionFor(const std::string& route_key) const;  // null if no route
+  std::vector<std::string> RouteKeys() const;
+};
+
+struct ConfigProblem {
+  std::string file;
+  std::string path;      // JSON path, e.g. "$.routes.sendPublic.function"
+  std::string expected;
+  std::string found;
+  // "routes.json: $.routes.sendPublic.function: expected the name of a function in
+  //  $.functions, found \"nodee\""
+  std::string ToString() const;
+};
+
+struct LoadResult {
+  std::optional<ApiConfig> api;
+  std::vector<ConfigProblem> problems;  // empty exactly when api is set
+};
+
+// The apiId an API with this name and stage gets: 10 lowercase alphanumerics, stable.
+std::string ApiIdFor(const std::string& name, const std::string& stage);
+
+// Reads and validates a routes file.
+LoadResult LoadRoutesFile(const std::string& path);
+
+// Validates routes JSON text; `file` names it in problems, `dir` resolves relative paths.
+LoadResult ParseRoutes(const std::string& json_text, const std::string& file,
+                       const std::string& dir);
+
+}  // namespace wsgw

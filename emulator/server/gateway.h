@@ -1,0 +1,49 @@
+// The gateway: one port serving every configured WebSocket API under its stage path, the
+// @connections management API, and plain HTTP answers for everything else.
+//
+// All socket I/O, timers, connection state and function invocations (InvokeEngine, its curl
+// sockets watched through one epoll descriptor adopted into the loop) live on one libwebsockets
+// service loop. The WebSocket handshake is held open until `$connect` answers (design: HANDSHAKE.md).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/routes_config.h"
+
+namespace wsgw {
+
+struct GatewayOptions {
+  std::vector<ApiConfig> apis;
+  std::string host = "127.0.0.1";
+  int port = 3001;  // 0 picks a free port
+  int shutdownGraceMs = 5000;  // how long SIGINT/SIGTERM waits for $disconnect deliveries
+  std::string webRoot;         // when set, GET/HEAD of other paths serve files from here
+};
+
+class Gateway {
+ public:
+  explicit Gateway(GatewayOptions options);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Blocks SIGINT/SIGTERM (they are read on the loop), binds the port and creates the loop.
+  bool Start(std::string* error);
+
+  // Serves until SIGINT or SIGTERM, then closes every client with 1001 "Going away", delivers
+  // their $disconnect events (bounded by shutdownGraceMs) and returns.
+  void Run();
+
+  int port() const;
+  std::string host() const;
+  const std::vector<ApiConfig>& apis() const;
+
+  struct Impl;  // the loop's state; defined in gateway.cc
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wsgw

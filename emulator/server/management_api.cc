@@ -1,0 +1,182 @@
+#include "server/gateway_impl.h"
+
+namespace wsgw {
+
+// --- Plain HTTP: @connections and everything else ---------------------------------------------
+
+namespace {
+
+std::string HttpMethod(lws* wsi) {
+  static constexpr std::pair<lws_token_indexes, const char*> kMethods[] = {
+      {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
+      {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_PUT_URI, "PUT"},
+      {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+      {WSI_TOKEN_HEAD_URI, "HEAD"},
+  };
+  for (const auto& [token, name] : kMethods) {
+    if (lws_hdr_total_length(wsi, token) > 0) return name;
+  }
+  return "UNKNOWN";
+}
+
+// Writes a whole response; returns what the HTTP callback should return.
+int WriteHttpResponse(lws* wsi, int status, const std::string& content_type,
+                      const std::vector<std::pair<std::string, std::string>>& headers,
+                      const std::string& body) {
+  std::vector<unsigned char> buffer(LWS_PRE + 4096 + body.size());
+  unsigned char* start = buffer.data() + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buffer.data() + buffer.size() - 1;
+  if (lws_add_http_common_headers(wsi, static_cast<unsigned int>(status), content_type.c_str(),
+                                  body.size(), &p, end)) {
+    return -1;
+  }
+  for (const auto& [name, value] : headers) {
+    std::string header = name + ":";
+    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(header.c_str()),
+                                    reinterpret_cast<const unsigned char*>(value.data()),
+                                    static_cast<int>(value.size()), &p, end)) {
+      return -1;
+    }
+  }
+  if (lws_finalize_http_header(wsi, &p, end)) return -1;
+  std::memcpy(p, body.data(), body.size());
+  p += body.size();
+  if (lws_write(wsi, start, static_cast<size_t>(p - start), LWS_WRITE_HTTP_FINAL) < 0) return -1;
+  return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+// A management API answer: AWS puts the error's type in x-amzn-ErrorType, which is what every
+// SDK reads to name the exception (AWS-NOTES §4.3).
+int WriteAwsResponse(lws* wsi, int status, const std::string& error_type, const std::string& body) {
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"x-amzn-RequestId", NewAmznRequestId()}};
+  if (!error_type.empty()) headers.emplace_back("x-amzn-ErrorType", error_type);
+  return WriteHttpResponse(wsi, status, "application/json", headers, body);
+}
+
+}  // namespace
+
+int Gateway::Impl::OnHttp(lws* wsi, const char* uri) {
+  std::string path = uri == nullptr ? "/" : uri;
+  std::string method = HttpMethod(wsi);
+  std::optional<ManagementTarget> target = ParseManagementPath(path, /*decode=*/false);
+  if (!target) {
+    if (!options.webRoot.empty() && (method == "GET" || method == "HEAD")) {
+      std::string file_path = path.substr(0, path.find('?'));
+      if (std::optional<StaticFile> file = LoadStaticFile(options.webRoot, file_path)) {
+        return WriteHttpResponse(wsi, 200, file->contentType, {{"Cache-Control", "no-cache"}},
+                                 method == "HEAD" ? std::string() : file->body);
+      }
+    }
+    Log::Debug("http 404", {Str("method", method), Str("path", path)});
+    return WriteHttpResponse(wsi, 404, "application/json", {},
+                             JsonMessageBody("Not Found: " + path +
+                                             " (WebSocket clients connect to /STAGE; the "
+                                             "management API is /STAGE/@connections/ID)"));
+  }
+  HttpRequest& request = httpRequests[wsi];
+  request.method = method;
+  request.target = *target;
+  if (method == "POST") return 0;  // answered at HTTP_BODY_COMPLETION
+  return AnswerManagement(wsi);
+}
+
+int Gateway::Impl::OnHttpBody(lws* wsi, const char* data, size_t length) {
+  auto it = httpRequests.find(wsi);
+  if (it == httpRequests.end()) return 0;
+  HttpRequest& request = it->second;
+  if (request.body.size() + length > kMaxPostBytes) {
+    request.tooLarge = true;
+  } else {
+    request.body.append(data, length);
+  }
+  return 0;
+}
+
+int Gateway::Impl::OnHttpBodyComplete(lws* wsi) {
+  if (httpRequests.find(wsi) == httpRequests.end()) return 0;
+  return AnswerManagement(wsi);
+}
+
+int Gateway::Impl::AnswerManagement(lws* wsi) {
+  HttpRequest request = std::move(httpRequests[wsi]);
+  httpRequests.erase(wsi);
+  const std::string& id = request.target.connectionId;
+  std::vector<LogField> fields = {Str("event", "management"), Str("method", request.method),
+                                  Str("connectionId", id)};
+
+  const ApiConfig* api = nullptr;
+  if (request.target.stage) {
+    for (const ApiConfig& candidate : options.apis) {
+      if (candidate.stage == *request.target.stage) api = &candidate;
+    }
+    if (api == nullptr) {
+      fields.push_back(Str("outcome", "404 unknown stage " + *request.target.stage));
+      Log::Info("management", fields);
+      return WriteAwsResponse(wsi, 404, "NotFoundException",
+                              JsonMessageBody("No API at stage " + *request.target.stage));
+    }
+  }
+  if (request.method != "POST" && request.method != "GET" && request.method != "DELETE") {
+    fields.push_back(Str("outcome", "405"));
+    Log::Info("management", fields);
+    return WriteAwsResponse(
+        wsi, 405, "MethodNotAllowedException",
+        JsonMessageBody("@connections accepts POST, GET and DELETE, not " + request.method));
+  }
+  Connection* connection = FindConnection(id);
+  if (connection != nullptr && api != nullptr && connection->api != api) connection = nullptr;
+  if (connection == nullptr || connection->state != Connection::State::kOpen ||
+      connection->closeRequested) {
+    // A connection still in its $connect is not there yet, as on AWS (AWS-NOTES §4.3).
+    fields.push_back(Str("outcome", "410 gone"));
+    Log::Info("management", fields);
+    return WriteAwsResponse(wsi, 410, "GoneException", "");
+  }
+
+  if (request.method == "GET") {
+    Json::Value body(Json::objectValue);
+    body["connectedAt"] = Iso8601Millis(connection->context.connectedAtMs);
+    body["identity"]["sourceIp"] = connection->context.sourceIp;
+    if (connection->context.userAgent) {
+      body["identity"]["userAgent"] = *connection->context.userAgent;
+    }
+    body["lastActiveAt"] = Iso8601Millis(connection->lastActiveMs);
+    fields.push_back(Str("outcome", "200"));
+    Log::Debug("management", fields);
+    return WriteAwsResponse(wsi, 200, "", CompactJson(body));
+  }
+  if (request.method == "DELETE") {
+    RequestClose(connection, 1000, kReasonDeleted);
+    fields.push_back(Str("outcome", "204"));
+    Log::Info("management", fields);
+    return WriteAwsResponse(wsi, 204, "", "");
+  }
+  size_t limit = static_cast<size_t>(connection->api->limits.maxMessageBytes);
+  if (request.tooLarge || request.body.size() > limit) {
+    fields.push_back(Str("outcome", "413 payload too large"));
+    Log::Info("management", fields);
+    return WriteAwsResponse(wsi, 413, "PayloadTooLargeException",
+                            JsonMessageBody("Request entity too large: PostToConnection data is "
+                                            "limited to " +
+                                            std::to_string(limit) + " bytes"));
+  }
+  if (connection->outboundBytes + request.body.size() > kMaxOutboundBytes) {
+    fields.push_back(Str("outcome", "429 client buffer full"));
+    Log::Warn("management", fields);
+    return WriteAwsResponse(
+        wsi, 429, "LimitExceededException",
+        JsonMessageBody("The client is not reading: " + std::to_string(connection->outboundBytes) +
+                        " bytes are waiting to be sent to it"));
+  }
+  bool binary = !IsValidUtf8(request.body);
+  Send(connection, std::move(request.body), binary);
+  fields.push_back(Str("outcome", "200"));
+  Log::Debug("management", fields);
+  return WriteAwsResponse(wsi, 200, "", "");
+}
+
+void Gateway::Impl::ForgetHttpRequest(lws* wsi) { httpRequests.erase(wsi); }
+
+}  // namespace wsgw

@@ -1,0 +1,55 @@
+// Runs `command` and `runtime` functions as child processes (lambda-bridge/README.md): gives
+// each a port and the environment a Lambda expects, relays its output line by line with its
+// name, waits until it accepts connections, restarts it with backoff when it dies, and stops it
+// with the gateway. Children die with the gateway even when it is SIGKILLed (PR_SET_PDEATHSIG).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/routes_config.h"
+
+namespace wsgw {
+
+struct ProcessSpec {
+  std::string name;                      // the function's name, prefixed to its output
+  std::vector<std::string> argv;         // argv[0] is run as given (a path, or a name on PATH)
+  std::map<std::string, std::string> env;  // added to (and overriding) the gateway's environment
+  std::string cwd;
+  int port = 0;                          // where it must listen (WSGW_FUNCTION_PORT)
+};
+
+class FunctionSupervisor {
+ public:
+  FunctionSupervisor();
+  ~FunctionSupervisor();  // stops every child (SIGTERM, then SIGKILL)
+  FunctionSupervisor(const FunctionSupervisor&) = delete;
+  FunctionSupervisor& operator=(const FunctionSupervisor&) = delete;
+
+  // Starts a child. Call before WaitReady.
+  void Start(ProcessSpec spec);
+
+  // Blocks until every child accepts TCP connections on its port. False, with *error naming
+  // the function, why, and its last output lines, when one exits three times before it is
+  // ready or `timeout_ms` passes.
+  bool WaitReady(int timeout_ms, std::string* error);
+
+  // Stops every child: SIGTERM to its process group, SIGKILL after `grace_ms`.
+  void StopAll(int grace_ms);
+
+  // A free TCP port on 127.0.0.1 for a function to listen on.
+  static int FreePort();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// What the gateway runs for a function of `api` (kCommand or kRuntime), with its environment
+// (lambda-bridge/README.md). `management_endpoint` is "http://HOST:PORT/STAGE".
+ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,
+                           const std::string& management_endpoint);
+
+}  // namespace wsgw
