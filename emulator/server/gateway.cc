@@ -1,54 +1,122 @@
-#include "server/gateway_impl.h"
+#include "server/gateway.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "base/log.h"
+#include "server/held_handshakes.h"
+#include "server/loop_timer.h"
+#include "server/management_api.h"
+#include "server/raw_descriptor.h"
+#include "server/server_context.h"
+#include "server/sessions.h"
 
 namespace wsgw {
 
-int64_t NowMs() { return NowEpochMillis(); }
+// The gateway's parts and the loop they run on. Each part owns its state: HeldHandshakes the
+// connections before lws has them, Sessions the open WebSocket connections, ManagementApi plain
+// HTTP; this holds the listening socket, the signal descriptor, shutdown, and the two lws
+// protocol callbacks that hand each event to its part.
+struct Gateway::Impl {
+  explicit Impl(GatewayOptions options) : server(std::move(options)) {}
+  ~Impl();
 
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 410:
-      return "Gone";
-    case 413:
-      return "Payload Too Large";
-    case 411:
-      return "Length Required";
-    case 426:
-      return "Upgrade Required";
-    case 429:
-      return "Too Many Requests";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    default:
-      return status >= 200 && status < 300 ? "OK" : "Error";
-  }
-}
+  bool Start(std::string* error);
+  bool Listen(std::string* error);
+  lws_context* CreateContext(lws_context_creation_info* info);
+  bool Adopt(int fd, RawDescriptor* descriptor, lws** wsi);
+  void Run();
 
-std::string JsonMessageBody(const std::string& message) {
-  Json::Value body(Json::objectValue);
-  body["message"] = message;
-  return CompactJson(body);
-}
+  void BeginShutdown();
+  void MaybeFinishShutdown();
+  void ReleaseMemoryWhenIdle();
 
-// A complete HTTP/1.1 response that closes the connection (for handshakes refused before lws
-// ever sees them).
+  // The listening socket: every connection goes to the held handshakes first.
+  class Listener : public RawDescriptor {
+   public:
+    explicit Listener(Impl& impl) : impl_(impl) {}
+    int OnReadable() override {
+      impl_.handshakes.AcceptAll(impl_.listenFd);
+      return 0;
+    }
+    void OnClosed() override { impl_.listenerWsi = nullptr; }
+
+   private:
+    Impl& impl_;
+  };
+
+  // SIGINT and SIGTERM, read on the loop.
+  class SignalReader : public RawDescriptor {
+   public:
+    explicit SignalReader(Impl& impl) : impl_(impl) {}
+    int OnReadable() override {
+      signalfd_siginfo info;
+      while (read(impl_.signalFd, &info, sizeof info) == sizeof info) {
+        Log::Info("signal received, shutting down", {Str("signal", strsignal(info.ssi_signo))});
+      }
+      impl_.BeginShutdown();
+      return 0;
+    }
+
+   private:
+    Impl& impl_;
+  };
+
+  // The function client's epoll descriptor.
+  class InvokerEvents : public RawDescriptor {
+   public:
+    explicit InvokerEvents(Impl& impl) : impl_(impl) {}
+    int OnReadable() override {
+      if (impl_.server.invoker != nullptr) impl_.server.invoker->OnReadable();
+      return 0;
+    }
+
+   private:
+    Impl& impl_;
+  };
+
+  ServerContext server;
+  Sessions sessions{server};
+  HeldHandshakes handshakes{server, sessions};
+  ManagementApi management{server, sessions};
+
+  int listenFd = -1;
+  int signalFd = -1;
+  lws* listenerWsi = nullptr;
+  Listener listener{*this};
+  SignalReader signalReader{*this};
+  InvokerEvents invokerEvents{*this};
+  LoopTimer invokeTimer{this, [](void* self) {
+                          Impl* impl = static_cast<Impl*>(self);
+                          if (impl->server.invoker != nullptr) impl->server.invoker->OnTimeout();
+                        }};
+  LoopTimer shutdownDeadline{this, [](void* self) {
+                               Impl* impl = static_cast<Impl*>(self);
+                               Log::Warn("shutdown grace period over; exiting with deliveries "
+                                         "still pending",
+                                         {Num("invocationsInFlight",
+                                              static_cast<long long>(
+                                                  impl->server.invocationsInFlight)),
+                                          Num("connections",
+                                              static_cast<long long>(impl->sessions.size()))});
+                               impl->finished = true;
+                               // a sul callback alone does not end lws_service()
+                               lws_cancel_service(impl->server.context);
+                             }};
+  bool finished = false;
+};
 
 namespace {
 
@@ -56,70 +124,45 @@ Gateway::Impl* ImplOf(lws* wsi) {
   return static_cast<Gateway::Impl*>(lws_context_user(lws_get_context(wsi)));
 }
 
+// Raw descriptors: the listener, the signal descriptor, the function client's descriptor and
+// held handshakes, each behind its RawDescriptor.
 int AcceptorCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* /*in*/,
                      size_t /*len*/) {
   Gateway::Impl* impl = ImplOf(wsi);
   if (impl == nullptr) return 0;
-  void* opaque = lws_get_opaque_user_data(wsi);
+  auto* descriptor = static_cast<RawDescriptor*>(lws_get_opaque_user_data(wsi));
   switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-      impl->DrainCompletions();
+      impl->server.RunPosted();
       return 0;
     case LWS_CALLBACK_RAW_RX_FILE:
-      if (opaque == &impl->listenerMarker) {
-        impl->AcceptAll();
-        return 0;
-      }
-      if (opaque == &impl->invokerMarker) {
-        if (impl->invoker != nullptr) impl->invoker->OnReadable();
-        return 0;
-      }
-      if (opaque == &impl->signalMarker) {
-        signalfd_siginfo info;
-        while (read(impl->signalFd, &info, sizeof info) == sizeof info) {
-          Log::Info("signal received, shutting down", {Str("signal", strsignal(info.ssi_signo))});
-        }
-        impl->BeginShutdown();
-        return 0;
-      }
-      if (opaque == nullptr) return -1;
-      return impl->OnRawReadable(static_cast<RawConnection*>(opaque));
+      return descriptor == nullptr ? -1 : descriptor->OnReadable();
     case LWS_CALLBACK_RAW_WRITEABLE_FILE:
-      if (opaque == nullptr || opaque == &impl->listenerMarker || opaque == &impl->signalMarker ||
-          opaque == &impl->invokerMarker) {
-        return 0;
-      }
-      return impl->OnRawWritable(static_cast<RawConnection*>(opaque));
+      return descriptor == nullptr ? 0 : descriptor->OnWritable();
     case LWS_CALLBACK_RAW_CLOSE_FILE:
-      if (opaque == &impl->listenerMarker) {
-        impl->listenerWsi = nullptr;
-        return 0;
+      if (descriptor != nullptr) {
+        lws_set_opaque_user_data(wsi, nullptr);
+        descriptor->OnClosed();
       }
-      if (opaque == nullptr || opaque == &impl->signalMarker || opaque == &impl->invokerMarker) {
-        return 0;
-      }
-      lws_set_opaque_user_data(wsi, nullptr);
-      impl->OnRawClosed(static_cast<RawConnection*>(opaque));
       return 0;
     default:
       return 0;
   }
 }
 
+// WebSocket sessions and plain HTTP.
 int AppCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in, size_t len) {
   Gateway::Impl* impl = ImplOf(wsi);
   if (impl == nullptr) return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
   // Some callbacks (WSI_DESTROY) reach protocols[0] for every wsi, the acceptor's raw ones too,
-  // whose opaque data is not a Connection.
+  // whose opaque data is not a Session.
   const lws_protocols* protocol = lws_get_protocol(wsi);
   bool raw = protocol != nullptr && protocol->callback == AcceptorCallback;
-  auto* connection = raw ? nullptr : static_cast<Connection*>(lws_get_opaque_user_data(wsi));
+  auto* session = raw ? nullptr : static_cast<Session*>(lws_get_opaque_user_data(wsi));
+  Sessions& sessions = impl->sessions;
   switch (reason) {
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
-      auto it = impl->upgradesByFd.find(lws_get_socket_fd(wsi));
-      Connection* accepted =
-          it == impl->upgradesByFd.end() ? nullptr : impl->FindConnection(it->second);
-      if (it != impl->upgradesByFd.end()) impl->upgradesByFd.erase(it);
+      Session* accepted = sessions.ClaimUpgrade(wsi);
       if (accepted == nullptr) {
         // Only the first request of a TCP connection passes $connect; an upgrade attempted
         // later on a kept-alive HTTP connection would bypass it.
@@ -131,70 +174,41 @@ int AppCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
       lws_set_opaque_user_data(wsi, accepted);
       return 0;
     }
-    case LWS_CALLBACK_ADD_HEADERS: {
-      if (connection == nullptr || !connection->subprotocol) return 0;
-      auto* args = static_cast<lws_process_html_args*>(in);
-      auto* p = reinterpret_cast<unsigned char*>(args->p);
-      unsigned char* end = p + args->max_len;
-      const std::string& value = *connection->subprotocol;
-      if (lws_add_http_header_by_name(
-              wsi, reinterpret_cast<const unsigned char*>("Sec-WebSocket-Protocol:"),
-              reinterpret_cast<const unsigned char*>(value.data()), static_cast<int>(value.size()),
-              &p, end)) {
-        return -1;
-      }
-      args->max_len -= static_cast<int>(p - reinterpret_cast<unsigned char*>(args->p));
-      args->p = reinterpret_cast<char*>(p);
-      return 0;
-    }
+    case LWS_CALLBACK_ADD_HEADERS:
+      return sessions.AddSubprotocolHeader(session, wsi, in);
     case LWS_CALLBACK_ESTABLISHED:
-      if (connection == nullptr) return -1;
-      connection->wsi = wsi;
-      connection->state = Connection::State::kOpen;
-      connection->lastActiveMs = NowMs();
-      impl->ScheduleTimer(connection);
+      if (session == nullptr) return -1;
+      sessions.OnEstablished(session, wsi);
       return 0;
     case LWS_CALLBACK_RECEIVE:
-      if (connection == nullptr) return -1;
-      return impl->OnReceive(connection, static_cast<const char*>(in), len);
+      if (session == nullptr) return -1;
+      return sessions.OnReceive(session, static_cast<const char*>(in), len);
     case LWS_CALLBACK_SERVER_WRITEABLE:
-      if (connection == nullptr) return 0;
-      return impl->OnWritable(connection);
+      if (session == nullptr) return 0;
+      return sessions.OnWritable(session);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-      if (connection != nullptr) {
-        connection->peerClosed = true;
-        const auto* bytes = static_cast<const unsigned char*>(in);
-        if (len >= 2) {
-          connection->peerCode = (bytes[0] << 8) | bytes[1];
-          connection->peerReason.assign(reinterpret_cast<const char*>(bytes + 2), len - 2);
-        }
-      }
+      if (session != nullptr) sessions.OnPeerClose(session, in, len);
       return 0;
     case LWS_CALLBACK_CLOSED:
-      if (connection != nullptr) {
+      if (session != nullptr) {
         lws_set_opaque_user_data(wsi, nullptr);
-        impl->OnClosed(connection);
+        sessions.OnClosed(session);
       }
       return 0;
     case LWS_CALLBACK_WSI_DESTROY:
-      if (connection != nullptr) {
-        // Accepted by $connect but the upgrade never completed (the replayed handshake failed).
+      if (session != nullptr) {
         lws_set_opaque_user_data(wsi, nullptr);
-        Log::Warn("upgrade failed after $connect accepted it",
-                  {Str("connectionId", connection->context.connectionId)});
-        impl->FireDisconnect(*connection->api, connection->context, 1006, kReasonAbnormal);
-        impl->ForgetDeadline(connection);
-        impl->connections.erase(connection->context.connectionId);
+        sessions.OnDestroyedBeforeOpen(session);
       }
       return 0;
     case LWS_CALLBACK_HTTP:
-      return impl->OnHttp(wsi, static_cast<const char*>(in));
+      return impl->management.OnRequest(wsi, static_cast<const char*>(in));
     case LWS_CALLBACK_HTTP_BODY:
-      return impl->OnHttpBody(wsi, static_cast<const char*>(in), len);
+      return impl->management.OnBody(wsi, static_cast<const char*>(in), len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-      return impl->OnHttpBodyComplete(wsi);
+      return impl->management.OnBodyComplete(wsi);
     case LWS_CALLBACK_CLOSED_HTTP:
-      impl->ForgetHttpRequest(wsi);
+      impl->management.OnClosed(wsi);
       return 0;
     default:
       return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
@@ -209,15 +223,19 @@ void EmitLwsLog(int level, const char* line) {
   Log::Debug("libwebsockets", {Str("lwsLevel", std::to_string(level)), Str("text", text)});
 }
 
+// lws must hold any head the acceptor let through, or it drops it with no status.
+constexpr size_t kMaxHeadBytes = 16 * 1024;
+
 }  // namespace
 
 Gateway::Impl::~Impl() {
-  invoker.reset();  // no completion may arrive after this point; its timer is not touched again
-  lws_sul_cancel(&invokeTimer.sul);
-  lws_sul_cancel(&deadlineTimer.sul);
-  if (context != nullptr) lws_context_destroy(context);
-  eventLoop.reset();  // after lws has stopped its watchers on it
-  for (auto& [id, raw] : pending) delete raw;
+  server.invoker.reset();  // no completion may arrive after this point
+  // Timers are taken out of lws's lists while the context that holds them still exists.
+  invokeTimer.Cancel();
+  shutdownDeadline.Cancel();
+  sessions.CancelTimers();
+  if (server.context != nullptr) lws_context_destroy(server.context);
+  server.eventLoop.reset();  // after lws has stopped its watchers on it
   if (signalFd >= 0) close(signalFd);
 }
 
@@ -227,10 +245,10 @@ bool Gateway::Impl::Listen(std::string* error) {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  std::string port_text = std::to_string(options.port);
-  int rc = getaddrinfo(options.host.c_str(), port_text.c_str(), &hints, &found);
+  std::string port_text = std::to_string(server.options.port);
+  int rc = getaddrinfo(server.options.host.c_str(), port_text.c_str(), &hints, &found);
   if (rc != 0) {
-    *error = "cannot resolve --host " + options.host + ": " + gai_strerror(rc);
+    *error = "cannot resolve --host " + server.options.host + ": " + gai_strerror(rc);
     return false;
   }
   std::string last_error = "no address";
@@ -243,7 +261,7 @@ bool Gateway::Impl::Listen(std::string* error) {
       sockaddr_storage bound{};
       socklen_t length = sizeof bound;
       getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-      boundPort =
+      server.boundPort =
           ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
       listenFd = fd;
@@ -254,7 +272,7 @@ bool Gateway::Impl::Listen(std::string* error) {
   }
   freeaddrinfo(found);
   if (listenFd < 0) {
-    *error = "cannot listen on " + options.host + ":" + port_text + ": " + last_error;
+    *error = "cannot listen on " + server.options.host + ":" + port_text + ": " + last_error;
     return false;
   }
   return true;
@@ -288,7 +306,6 @@ bool Gateway::Impl::Start(std::string* error) {
   info.user = this;
   info.gid = -1;
   info.uid = -1;
-  // lws must hold any head the acceptor let through, or it drops it with no status.
   info.max_http_header_data = 0;
   info.max_http_header_data2 = kMaxHeadBytes + 1024;
   info.pt_serv_buf_size = 32 * 1024;
@@ -298,56 +315,54 @@ bool Gateway::Impl::Start(std::string* error) {
   // times turns that off (and keeps a 5-minute timer per connection out of lws's timer list).
   static const lws_retry_bo_t kNoPings = {};
   info.retry_and_idle_policy = &kNoPings;
-  context = CreateContext(&info);
-  if (context == nullptr) {
+  server.context = CreateContext(&info);
+  if (server.context == nullptr) {
     *error = "libwebsockets could not create its context";
     return false;
   }
-  vhost = lws_get_vhost_by_name(context, "default");
-  if (vhost == nullptr) {
+  server.vhost = lws_get_vhost_by_name(server.context, "default");
+  if (server.vhost == nullptr) {
     *error = "libwebsockets created no default vhost";
     return false;
   }
 
-  invoker = std::make_unique<InvokeEngine>([this](long ms) {
+  server.invoker = std::make_unique<InvokeEngine>([this](long ms) {
     if (ms < 0) {
-      lws_sul_cancel(&invokeTimer.sul);
+      invokeTimer.Cancel();
       return;
     }
-    lws_sul_schedule(
-        context, 0, &invokeTimer.sul,
-        [](lws_sorted_usec_list_t* sul) {
-          Gateway::Impl* impl = GatewayTimer::OwnerOf(sul);
-          if (impl->invoker != nullptr) impl->invoker->OnTimeout();
-        },
-        static_cast<lws_usec_t>(ms) * LWS_US_PER_MS);
+    invokeTimer.Schedule(server.context, static_cast<lws_usec_t>(ms) * LWS_US_PER_MS);
   });
-  // lws closes what it adopts; the engine closes its own descriptor.
-  int invoker_fd = fcntl(invoker->fd(), F_DUPFD_CLOEXEC, 0);
+  server.afterInvocation = [this] {
+    MaybeFinishShutdown();
+    ReleaseMemoryWhenIdle();
+  };
+  sessions.afterClose = [this] { MaybeFinishShutdown(); };
 
-  lws_adopt_desc_t listener{};
-  listener.vh = vhost;
-  listener.type = LWS_ADOPT_RAW_FILE_DESC;
-  listener.fd.filefd = listenFd;
-  listener.vh_prot_name = kAcceptorProtocol;
-  listener.opaque = &listenerMarker;
-  listenerWsi = lws_adopt_descriptor_vhost_via_info(&listener);
-  lws_adopt_desc_t signal_desc = listener;
-  signal_desc.fd.filefd = signalFd;
-  signal_desc.opaque = &signalMarker;
-  if (listenerWsi == nullptr || lws_adopt_descriptor_vhost_via_info(&signal_desc) == nullptr) {
+  if (!Adopt(listenFd, &listener, &listenerWsi) || !Adopt(signalFd, &signalReader, nullptr)) {
     *error = "libwebsockets refused the listening socket";
     return false;
   }
-  lws_adopt_desc_t invoker_desc = listener;
-  invoker_desc.fd.filefd = invoker_fd;
-  invoker_desc.opaque = &invokerMarker;
-  if (invoker_fd < 0 || lws_adopt_descriptor_vhost_via_info(&invoker_desc) == nullptr) {
+  // lws closes what it adopts; the engine closes its own descriptor.
+  int invoker_fd = fcntl(server.invoker->fd(), F_DUPFD_CLOEXEC, 0);
+  if (invoker_fd < 0 || !Adopt(invoker_fd, &invokerEvents, nullptr)) {
     if (invoker_fd >= 0) close(invoker_fd);
     *error = "libwebsockets refused the function client's descriptor";
     return false;
   }
   return true;
+}
+
+bool Gateway::Impl::Adopt(int fd, RawDescriptor* descriptor, lws** wsi) {
+  lws_adopt_desc_t desc{};
+  desc.vh = server.vhost;
+  desc.type = LWS_ADOPT_RAW_FILE_DESC;
+  desc.fd.filefd = fd;
+  desc.vh_prot_name = kAcceptorProtocol;
+  desc.opaque = descriptor;
+  lws* adopted = lws_adopt_descriptor_vhost_via_info(&desc);
+  if (wsi != nullptr) *wsi = adopted;
+  return adopted != nullptr;
 }
 
 lws_context* Gateway::Impl::CreateContext(lws_context_creation_info* info) {
@@ -359,12 +374,12 @@ lws_context* Gateway::Impl::CreateContext(lws_context_creation_info* info) {
     return lws_create_context(info);
   }
   std::string why;
-  eventLoop = EventLoop::Create(&why);
-  if (eventLoop != nullptr) {
+  server.eventLoop = EventLoop::Create(&why);
+  if (server.eventLoop != nullptr) {
     lws_context_creation_info with_libev = *info;
-    eventLoop->UseIn(&with_libev);
+    server.eventLoop->UseIn(&with_libev);
     if (lws_context* created = lws_create_context(&with_libev)) return created;
-    eventLoop.reset();
+    server.eventLoop.reset();
     why = "libwebsockets could not load its libev plugin (Debian package libwebsockets-evlib-ev)";
   }
   Log::Warn("running on poll(): slower with many connections", {Str("reason", why)});
@@ -373,102 +388,43 @@ lws_context* Gateway::Impl::CreateContext(lws_context_creation_info* info) {
 
 void Gateway::Impl::Run() {
   while (!finished) {
-    if (ServiceOnce(eventLoop.get(), context) < 0) break;
+    if (ServiceOnce(server.eventLoop.get(), server.context) < 0) break;
   }
 }
-
-void Gateway::Impl::Post(std::function<void()> work) {
-  {
-    std::lock_guard<std::mutex> lock(completionsMutex);
-    completions.push_back(std::move(work));
-  }
-  lws_cancel_service(context);
-}
-
-void Gateway::Impl::DrainCompletions() {
-  std::vector<std::function<void()>> ready;
-  {
-    std::lock_guard<std::mutex> lock(completionsMutex);
-    ready.swap(completions);
-  }
-  for (auto& work : ready) work();
-}
-
-void Gateway::Impl::Invoke(const FunctionConfig& function, const Json::Value& event,
-                           std::function<void(InvokeOutcome)> done) {
-  Invoke(function, SerializeEvent(event), std::move(done));
-}
-
-void Gateway::Impl::Invoke(const FunctionConfig& function, std::string payload,
-                           std::function<void(InvokeOutcome)> done) {
-  if (invoker == nullptr) return;  // the loop is being torn down
-  ++invocationsInFlight;
-  bool supervised = function.supervised;
-  invoker->Invoke(function.url, std::move(payload), function.timeoutMs,
-                  [this, supervised, done = std::move(done)](InvokeOutcome outcome) mutable {
-                    if (supervised) outcome = ForStartedFunction(std::move(outcome));
-                    --invocationsInFlight;
-                    done(std::move(outcome));
-                    MaybeFinishShutdown();
-                    ReleaseMemoryWhenIdle();
-                  });
-}
-
-// --- Shutdown -------------------------------------------------------------------------------
 
 void Gateway::Impl::BeginShutdown() {
-  if (shuttingDown) return;
-  shuttingDown = true;
+  if (server.shuttingDown) return;
+  server.shuttingDown = true;
   if (listenerWsi != nullptr) {
     lws_set_timeout(listenerWsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
   }
-  for (auto& [id, raw] : pending) {
-    (void)id;
-    Refuse(raw, 503, JsonMessageBody("Service Unavailable"));
-  }
-  pending.clear();
-  for (auto& [id, connection] : connections) {
-    (void)id;
-    if (connection->state == Connection::State::kOpen) {
-      RequestClose(connection.get(), 1001, kReasonGoingAway);
-    }
-  }
-  lws_sul_schedule(
-      context, 0, &shutdownDeadline.sul,
-      [](lws_sorted_usec_list_t* sul) {
-        Gateway::Impl* impl = GatewayTimer::OwnerOf(sul);
-        Log::Warn("shutdown grace period over; exiting with deliveries still pending",
-                  {Num("invocationsInFlight", static_cast<long long>(impl->invocationsInFlight)),
-                   Num("connections", static_cast<long long>(impl->connections.size()))});
-        impl->finished = true;
-        lws_cancel_service(impl->context);  // a sul callback alone does not end lws_service()
-      },
-      static_cast<lws_usec_t>(options.shutdownGraceMs) * LWS_US_PER_MS);
+  handshakes.RefuseAllWaiting();
+  sessions.CloseAllOpen(1001, kReasonGoingAway);
+  shutdownDeadline.Schedule(server.context,
+                            static_cast<lws_usec_t>(server.options.shutdownGraceMs) * LWS_US_PER_MS);
   MaybeFinishShutdown();
 }
 
 void Gateway::Impl::ReleaseMemoryWhenIdle() {
   // glibc keeps freed memory in its arenas (the invoke thread's above all): after a burst of
   // thousands of connections the gateway would stay at its peak size while doing nothing.
-  if (connections.empty() && pending.empty() && invocationsInFlight == 0) malloc_trim(0);
+  if (sessions.empty() && handshakes.empty() && server.invocationsInFlight == 0) malloc_trim(0);
 }
 
 void Gateway::Impl::MaybeFinishShutdown() {
-  if (shuttingDown && connections.empty() && invocationsInFlight == 0) {
-    lws_sul_cancel(&shutdownDeadline.sul);
+  if (server.shuttingDown && sessions.empty() && server.invocationsInFlight == 0) {
+    shutdownDeadline.Cancel();
     finished = true;
-    lws_cancel_service(context);
+    lws_cancel_service(server.context);
   }
 }
-
-// --- Gateway --------------------------------------------------------------------------------
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Gateway::~Gateway() = default;
 bool Gateway::Start(std::string* error) { return impl_->Start(error); }
 void Gateway::Run() { impl_->Run(); }
-int Gateway::port() const { return impl_->boundPort; }
-std::string Gateway::host() const { return impl_->options.host; }
-const std::vector<ApiConfig>& Gateway::apis() const { return impl_->options.apis; }
+int Gateway::port() const { return impl_->server.boundPort; }
+std::string Gateway::host() const { return impl_->server.options.host; }
+const std::vector<ApiConfig>& Gateway::apis() const { return impl_->server.options.apis; }
 
 }  // namespace wsgw

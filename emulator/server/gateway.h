@@ -40,7 +40,7 @@ class Gateway {
   std::string host() const;
   const std::vector<ApiConfig>& apis() const;
 
-  struct Impl;  // the loop's state; defined in gateway.cc
+  struct Impl;  // the server's parts and their loop; defined in gateway.cc
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -1,10 +1,21 @@
-#include "server/gateway_impl.h"
+#include "server/management_api.h"
+
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "base/json_text.h"
+#include "base/log.h"
+#include "base/utf8.h"
+#include "server/http_responses.h"
+#include "server/static_files.h"
 
 namespace wsgw {
 
-// --- Plain HTTP: @connections and everything else ---------------------------------------------
-
 namespace {
+
+// PostToConnection's own limit is maxMessageBytes; this only bounds what is read.
+constexpr size_t kMaxPostBytes = 1024 * 1024;
 
 std::string HttpMethod(lws* wsi) {
   static constexpr std::pair<lws_token_indexes, const char*> kMethods[] = {
@@ -57,14 +68,14 @@ int WriteAwsResponse(lws* wsi, int status, const std::string& error_type, const 
 
 }  // namespace
 
-int Gateway::Impl::OnHttp(lws* wsi, const char* uri) {
+int ManagementApi::OnRequest(lws* wsi, const char* uri) {
   std::string path = uri == nullptr ? "/" : uri;
   std::string method = HttpMethod(wsi);
   std::optional<ManagementTarget> target = ParseManagementPath(path, /*decode=*/false);
   if (!target) {
-    if (!options.webRoot.empty() && (method == "GET" || method == "HEAD")) {
+    if (!server_.options.webRoot.empty() && (method == "GET" || method == "HEAD")) {
       std::string file_path = path.substr(0, path.find('?'));
-      if (std::optional<StaticFile> file = LoadStaticFile(options.webRoot, file_path)) {
+      if (std::optional<StaticFile> file = LoadStaticFile(server_.options.webRoot, file_path)) {
         return WriteHttpResponse(wsi, 200, file->contentType, {{"Cache-Control", "no-cache"}},
                                  method == "HEAD" ? std::string() : file->body);
       }
@@ -75,16 +86,16 @@ int Gateway::Impl::OnHttp(lws* wsi, const char* uri) {
                                              " (WebSocket clients connect to /STAGE; the "
                                              "management API is /STAGE/@connections/ID)"));
   }
-  HttpRequest& request = httpRequests[wsi];
+  HttpRequest& request = requests_[wsi];
   request.method = method;
   request.target = *target;
   if (method == "POST") return 0;  // answered at HTTP_BODY_COMPLETION
-  return AnswerManagement(wsi);
+  return Answer(wsi);
 }
 
-int Gateway::Impl::OnHttpBody(lws* wsi, const char* data, size_t length) {
-  auto it = httpRequests.find(wsi);
-  if (it == httpRequests.end()) return 0;
+int ManagementApi::OnBody(lws* wsi, const char* data, size_t length) {
+  auto it = requests_.find(wsi);
+  if (it == requests_.end()) return 0;
   HttpRequest& request = it->second;
   if (request.body.size() + length > kMaxPostBytes) {
     request.tooLarge = true;
@@ -94,21 +105,21 @@ int Gateway::Impl::OnHttpBody(lws* wsi, const char* data, size_t length) {
   return 0;
 }
 
-int Gateway::Impl::OnHttpBodyComplete(lws* wsi) {
-  if (httpRequests.find(wsi) == httpRequests.end()) return 0;
-  return AnswerManagement(wsi);
+int ManagementApi::OnBodyComplete(lws* wsi) {
+  if (requests_.find(wsi) == requests_.end()) return 0;
+  return Answer(wsi);
 }
 
-int Gateway::Impl::AnswerManagement(lws* wsi) {
-  HttpRequest request = std::move(httpRequests[wsi]);
-  httpRequests.erase(wsi);
+int ManagementApi::Answer(lws* wsi) {
+  HttpRequest request = std::move(requests_[wsi]);
+  requests_.erase(wsi);
   const std::string& id = request.target.connectionId;
   std::vector<LogField> fields = {Str("event", "management"), Str("method", request.method),
                                   Str("connectionId", id)};
 
   const ApiConfig* api = nullptr;
   if (request.target.stage) {
-    for (const ApiConfig& candidate : options.apis) {
+    for (const ApiConfig& candidate : server_.options.apis) {
       if (candidate.stage == *request.target.stage) api = &candidate;
     }
     if (api == nullptr) {
@@ -125,10 +136,9 @@ int Gateway::Impl::AnswerManagement(lws* wsi) {
         wsi, 405, "MethodNotAllowedException",
         JsonMessageBody("@connections accepts POST, GET and DELETE, not " + request.method));
   }
-  Connection* connection = FindConnection(id);
-  if (connection != nullptr && api != nullptr && connection->api != api) connection = nullptr;
-  if (connection == nullptr || connection->state != Connection::State::kOpen ||
-      connection->closeRequested) {
+  Session* session = sessions_.Find(id);
+  if (session != nullptr && api != nullptr && session->api != api) session = nullptr;
+  if (session == nullptr || !session->Reachable()) {
     // A connection still in its $connect is not there yet, as on AWS (AWS-NOTES §4.3).
     fields.push_back(Str("outcome", "410 gone"));
     Log::Info("management", fields);
@@ -137,23 +147,23 @@ int Gateway::Impl::AnswerManagement(lws* wsi) {
 
   if (request.method == "GET") {
     Json::Value body(Json::objectValue);
-    body["connectedAt"] = Iso8601Millis(connection->context.connectedAtMs);
-    body["identity"]["sourceIp"] = connection->context.sourceIp;
-    if (connection->context.userAgent) {
-      body["identity"]["userAgent"] = *connection->context.userAgent;
+    body["connectedAt"] = Iso8601Millis(session->context.connectedAtMs);
+    body["identity"]["sourceIp"] = session->context.sourceIp;
+    if (session->context.userAgent) {
+      body["identity"]["userAgent"] = *session->context.userAgent;
     }
-    body["lastActiveAt"] = Iso8601Millis(connection->lastActiveMs);
+    body["lastActiveAt"] = Iso8601Millis(session->lastActiveMs);
     fields.push_back(Str("outcome", "200"));
     Log::Debug("management", fields);
     return WriteAwsResponse(wsi, 200, "", CompactJson(body));
   }
   if (request.method == "DELETE") {
-    RequestClose(connection, 1000, kReasonDeleted);
+    sessions_.RequestClose(session, 1000, kReasonDeleted);
     fields.push_back(Str("outcome", "204"));
     Log::Info("management", fields);
     return WriteAwsResponse(wsi, 204, "", "");
   }
-  size_t limit = static_cast<size_t>(connection->api->limits.maxMessageBytes);
+  size_t limit = static_cast<size_t>(session->api->limits.maxMessageBytes);
   if (request.tooLarge || request.body.size() > limit) {
     fields.push_back(Str("outcome", "413 payload too large"));
     Log::Info("management", fields);
@@ -162,21 +172,21 @@ int Gateway::Impl::AnswerManagement(lws* wsi) {
                                             "limited to " +
                                             std::to_string(limit) + " bytes"));
   }
-  if (connection->outboundBytes + request.body.size() > kMaxOutboundBytes) {
+  if (session->outboundBytes + request.body.size() > kMaxOutboundBytes) {
     fields.push_back(Str("outcome", "429 client buffer full"));
     Log::Warn("management", fields);
     return WriteAwsResponse(
         wsi, 429, "LimitExceededException",
-        JsonMessageBody("The client is not reading: " + std::to_string(connection->outboundBytes) +
+        JsonMessageBody("The client is not reading: " + std::to_string(session->outboundBytes) +
                         " bytes are waiting to be sent to it"));
   }
   bool binary = !IsValidUtf8(request.body);
-  Send(connection, std::move(request.body), binary);
+  sessions_.Send(session, std::move(request.body), binary);
   fields.push_back(Str("outcome", "200"));
   Log::Debug("management", fields);
   return WriteAwsResponse(wsi, 200, "", "");
 }
 
-void Gateway::Impl::ForgetHttpRequest(lws* wsi) { httpRequests.erase(wsi); }
+void ManagementApi::OnClosed(lws* wsi) { requests_.erase(wsi); }
 
 }  // namespace wsgw

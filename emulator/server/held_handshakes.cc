@@ -1,16 +1,29 @@
-#include "server/gateway_impl.h"
+#include "server/held_handshakes.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <utility>
+
+#include "base/log.h"
+#include "server/http_responses.h"
 
 namespace wsgw {
-
 namespace {
 
-std::string ClosingResponse(int status, const std::string& body, const std::string& headers) {
-  std::string response =
-      "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\n" + headers + "Connection: close\r\n\r\n";
-  return response + body;
-}
+inline constexpr size_t kMaxHeadBytes = 16 * 1024;
+inline constexpr size_t kMaxEarlyBytes = 256 * 1024;
+inline constexpr int kHeadDeadlineSeconds = 10;
+inline constexpr lws_usec_t kHeadRetryUs = 5 * 1000;
+inline constexpr int kTimeoutReasonHead = PENDING_TIMEOUT_USER_REASON_BASE + 1;
+inline constexpr int kTimeoutReasonConnect = PENDING_TIMEOUT_USER_REASON_BASE + 2;
 
 // The head with every Sec-WebSocket-Protocol line removed: lws then binds protocol 0 and
 // writes no subprotocol of its own; ADD_HEADERS adds exactly what $connect returned.
@@ -68,18 +81,22 @@ std::string PeerAddress(int fd) {
 
 }  // namespace
 
-// --- Acceptor -------------------------------------------------------------------------------
+HeldHandshakes::~HeldHandshakes() {
+  // lws closes (and OnClosed frees) every handshake it still holds when its context goes; these
+  // are the ones it was never given.
+  for (auto& [id, held] : waiting_) delete held;
+}
 
-void Gateway::Impl::AcceptAll() {
+void HeldHandshakes::AcceptAll(int listen_fd) {
   while (true) {
-    int fd = accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         Log::Warn("accept failed", {Str("error", strerror(errno))});
       }
       return;
     }
-    if (shuttingDown) {
+    if (server_.shuttingDown) {
       close(fd);
       continue;
     }
@@ -87,82 +104,69 @@ void Gateway::Impl::AcceptAll() {
     // next packet (Nagle), adding tens of milliseconds under load.
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto* raw = new RawConnection();
-    raw->fd = fd;
+    auto* held = new HeldHandshake(*this, fd);
     lws_adopt_desc_t desc{};
-    desc.vh = vhost;
+    desc.vh = server_.vhost;
     desc.type = LWS_ADOPT_RAW_FILE_DESC;
     desc.fd.filefd = fd;
     desc.vh_prot_name = kAcceptorProtocol;
-    desc.opaque = raw;
-    raw->wsi = lws_adopt_descriptor_vhost_via_info(&desc);
-    if (raw->wsi == nullptr) {
+    desc.opaque = static_cast<RawDescriptor*>(held);
+    held->wsi_ = lws_adopt_descriptor_vhost_via_info(&desc);
+    if (held->wsi_ == nullptr) {
       Log::Warn("libwebsockets refused an accepted connection");
-      delete raw;
+      delete held;
       continue;
     }
-    lws_set_timeout(raw->wsi, static_cast<pending_timeout>(kTimeoutReasonHead),
+    lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonHead),
                     kHeadDeadlineSeconds);
   }
 }
 
-int Gateway::Impl::CopyForLws(int fd) {
-  if (eventLoop != nullptr) eventLoop->ForgetDescriptor(fd);
-  return fcntl(fd, F_DUPFD_CLOEXEC, 0);
-}
-
-int Gateway::Impl::OnRawReadable(RawConnection* raw) {
-  switch (raw->state) {
-    case RawConnection::State::kReadingHead:
-      return ReadHead(raw);
-    case RawConnection::State::kWaitingConnect: {
+int HeldHandshake::OnReadable() {
+  switch (state_) {
+    case State::kReadingHead:
+      return ReadHead();
+    case State::kWaitingConnect: {
       char buffer[16 * 1024];
-      ssize_t n = recv(raw->fd, buffer, sizeof buffer, 0);
+      ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
       if (n == 0) return -1;  // the client left while $connect ran
       if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
-      raw->early.append(buffer, static_cast<size_t>(n));
-      if (raw->early.size() > kMaxEarlyBytes) lws_rx_flow_control(raw->wsi, 0);
+      early_.append(buffer, static_cast<size_t>(n));
+      if (early_.size() > kMaxEarlyBytes) lws_rx_flow_control(wsi_, 0);
       return 0;
     }
-    case RawConnection::State::kRejecting: {
+    case State::kRejecting: {
       // Keep the receive queue empty so that close() sends FIN, not RST, after the refusal.
       char buffer[4096];
-      ssize_t n = recv(raw->fd, buffer, sizeof buffer, 0);
+      ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
       return n == 0 ? -1 : 0;
     }
-    case RawConnection::State::kHandedOver:
+    case State::kHandedOver:
       return -1;
   }
   return -1;
 }
 
-int Gateway::Impl::ReadHead(RawConnection* raw) {
+int HeldHandshake::ReadHead() {
   char buffer[kMaxHeadBytes + 1];
-  ssize_t n = recv(raw->fd, buffer, sizeof buffer, MSG_PEEK);
+  ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_PEEK);
   if (n == 0) return -1;
   if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
   std::string_view bytes(buffer, static_cast<size_t>(n));
   size_t head_end = FindHeadEnd(bytes);
   if (head_end == 0) {
     if (bytes.size() > kMaxHeadBytes) {
-      while (recv(raw->fd, buffer, sizeof buffer, 0) > 0) {
+      while (recv(fd_, buffer, sizeof buffer, 0) > 0) {
       }
       Log::Warn("request head too large (431)",
                 {Str("limit", std::to_string(kMaxHeadBytes) + " bytes")});
-      Refuse(raw, 431, JsonMessageBody("Request header fields too large"));
+      Refuse(431, JsonMessageBody("Request header fields too large"));
       return 0;
     }
     // The bytes stay in the kernel, so a level-triggered poll would fire again at once:
     // pause reading and look again shortly.
-    lws_rx_flow_control(raw->wsi, 0);
-    lws_sul_schedule(
-        context, 0, &raw->retry,
-        [](lws_sorted_usec_list_t* sul) {
-          auto* pending_raw = reinterpret_cast<RawConnection*>(reinterpret_cast<char*>(sul) -
-                                                               offsetof(RawConnection, retry));
-          lws_rx_flow_control(pending_raw->wsi, 1);
-        },
-        kHeadRetryUs);
+    lws_rx_flow_control(wsi_, 0);
+    retry_.Schedule(owner_.server_.context, kHeadRetryUs);
     return 0;
   }
 
@@ -173,45 +177,36 @@ int Gateway::Impl::ReadHead(RawConnection* raw) {
     // follows is drained while the refusal is written.
     Log::Warn("refused an HTTP request (" + std::to_string(refusal->first) + ")",
               {Str("reason", refusal->second)});
-    Refuse(raw, refusal->first, JsonMessageBody(refusal->second));
+    Refuse(refusal->first, JsonMessageBody(refusal->second));
     return 0;
   }
   if (!head->upgradeWebSocket) {
     // Plain HTTP (or something lws will refuse clearly): give lws the socket unread.
-    int copy = CopyForLws(raw->fd);
-    if (copy >= 0 && lws_adopt_socket_vhost(vhost, copy) == nullptr) {
+    int copy = owner_.server_.CopyForLws(fd_);
+    if (copy >= 0 && lws_adopt_socket_vhost(owner_.server_.vhost, copy) == nullptr) {
       Log::Warn("libwebsockets refused an HTTP connection");
     }
-    raw->state = RawConnection::State::kHandedOver;
+    state_ = State::kHandedOver;
     return -1;
   }
-  raw->head.resize(head_end);
-  ssize_t consumed = recv(raw->fd, raw->head.data(), head_end, 0);
+  head_.resize(head_end);
+  ssize_t consumed = recv(fd_, head_.data(), head_end, 0);
   if (consumed != static_cast<ssize_t>(head_end)) return -1;
-  StartUpgrade(raw, *head);
+  owner_.StartUpgrade(this, *head);
   return 0;
 }
 
-const ApiConfig* Gateway::Impl::ApiForPath(const std::string& path) const {
-  std::string decoded = PercentDecode(path, false);
-  while (decoded.size() > 1 && decoded.back() == '/') decoded.pop_back();
-  for (const ApiConfig& api : options.apis) {
-    if (decoded == "/" + api.stage) return &api;
-  }
-  return nullptr;
-}
-
-void Gateway::Impl::StartUpgrade(RawConnection* raw, const HttpHead& head) {
-  const ApiConfig* api = ApiForPath(head.path);
+void HeldHandshakes::StartUpgrade(HeldHandshake* held, const HttpHead& head) {
+  const ApiConfig* api = server_.ApiForPath(head.path);
   if (api == nullptr) {
     std::string known;
-    for (const ApiConfig& candidate : options.apis) {
-      known += (known.empty() ? "" : ", ") + ("ws://" + DomainName() + "/" + candidate.stage);
+    for (const ApiConfig& candidate : server_.options.apis) {
+      known += (known.empty() ? "" : ", ") + ("ws://" + server_.DomainName() + "/" + candidate.stage);
     }
     Log::Warn("WebSocket upgrade for an unknown path (404)",
               {Str("path", head.path), Str("apis", known)});
-    Refuse(raw, 404,
-           JsonMessageBody("No WebSocket API at " + head.path + "; this gateway serves " + known));
+    held->Refuse(404,
+                 JsonMessageBody("No WebSocket API at " + head.path + "; this gateway serves " + known));
     return;
   }
   std::optional<std::string> version = head.Header("Sec-WebSocket-Version");
@@ -220,38 +215,38 @@ void Gateway::Impl::StartUpgrade(RawConnection* raw, const HttpHead& head) {
     // RFC 6455 §4.4: name the version this server speaks.
     Log::Warn("WebSocket upgrade with an unsupported version (426)",
               {Str("path", head.path), Str("version", version.value_or("(none)"))});
-    Refuse(raw, 426, JsonMessageBody("WebSocket upgrade needs Sec-WebSocket-Version: 13"),
-           "Sec-WebSocket-Version: 13\r\n");
+    held->Refuse(426, JsonMessageBody("WebSocket upgrade needs Sec-WebSocket-Version: 13"),
+                 "Sec-WebSocket-Version: 13\r\n");
     return;
   }
   if (!key || key->empty()) {
     Log::Warn("WebSocket upgrade without Sec-WebSocket-Key (400)", {Str("path", head.path)});
-    Refuse(raw, 400, JsonMessageBody("WebSocket upgrade needs a Sec-WebSocket-Key"));
+    held->Refuse(400, JsonMessageBody("WebSocket upgrade needs a Sec-WebSocket-Key"));
     return;
   }
 
-  auto connection = std::make_unique<Connection>();
-  connection->api = api;
-  ConnectionContext& context_fields = connection->context;
+  auto session = std::make_unique<Session>();
+  session->api = api;
+  ConnectionContext& context_fields = session->context;
   context_fields.connectionId = NewConnectionId();
   context_fields.connectedAtMs = NowMs();
-  context_fields.sourceIp = PeerAddress(raw->fd);
+  context_fields.sourceIp = PeerAddress(held->fd_);
   context_fields.userAgent = head.Header("User-Agent");
-  context_fields.domainName = DomainName();
+  context_fields.domainName = server_.DomainName();
   context_fields.stage = api->stage;
   context_fields.apiId = api->apiId;
 
-  raw->id = context_fields.connectionId;
-  raw->state = RawConnection::State::kWaitingConnect;
-  pending[raw->id] = raw;
+  held->id_ = context_fields.connectionId;
+  held->state_ = HeldHandshake::State::kWaitingConnect;
+  waiting_[held->id_] = held;
 
   const FunctionConfig* function = api->FunctionFor("$connect");
   if (function == nullptr) {
     // Without a $connect route every handshake is accepted; the verdict still goes through
     // the queue because a raw wsi may not be killed from inside its own callback.
-    std::string id = raw->id;
-    auto owned = std::make_shared<std::unique_ptr<Connection>>(std::move(connection));
-    Post([this, id, owned] { OnConnectVerdict(id, ConnectVerdict{}, std::move(*owned)); });
+    std::string id = held->id_;
+    auto owned = std::make_shared<std::unique_ptr<Session>>(std::move(session));
+    server_.Post([this, id, owned] { OnConnectVerdict(id, ConnectVerdict{}, std::move(*owned)); });
     return;
   }
 
@@ -259,21 +254,21 @@ void Gateway::Impl::StartUpgrade(RawConnection* raw, const HttpHead& head) {
   request.headers = head.headers;
   request.rawQuery = head.rawQuery;
   request.hasQuery = head.hasQuery;
-  request.localPort = boundPort;
+  request.localPort = server_.boundPort;
   EventIds ids{NewRequestId(), ""};
   Json::Value event = BuildConnectEvent(context_fields, request, ids, NowMs());
-  lws_set_timeout(raw->wsi, static_cast<pending_timeout>(kTimeoutReasonConnect),
+  lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonConnect),
                   function->timeoutMs / 1000 + 5);
-  std::string id = raw->id;
-  auto owned = std::make_shared<std::unique_ptr<Connection>>(std::move(connection));
-  Invoke(*function, event, [this, id, owned](InvokeOutcome outcome) {
+  std::string id = held->id_;
+  auto owned = std::make_shared<std::unique_ptr<Session>>(std::move(session));
+  server_.Invoke(*function, event, [this, id, owned](InvokeOutcome outcome) {
     ConnectVerdict verdict = InterpretConnectResult(outcome);
-    const Connection& c = **owned;
+    const Session& s = **owned;
     std::vector<LogField> fields = {
         Str("event", "connect"),
         Str("connectionId", id),
         Str("routeKey", "$connect"),
-        Str("function", c.api->FunctionFor("$connect")->name),
+        Str("function", s.api->FunctionFor("$connect")->name),
         Str("outcome", verdict.accepted() ? "accepted " + std::to_string(verdict.httpStatus)
                                           : "rejected " + std::to_string(verdict.httpStatus)),
         Num("latencyMs", outcome.latencyMs)};
@@ -287,87 +282,91 @@ void Gateway::Impl::StartUpgrade(RawConnection* raw, const HttpHead& head) {
   });
 }
 
-void Gateway::Impl::Refuse(RawConnection* raw, int status, const std::string& body,
-                           const std::string& headers) {
-  raw->state = RawConnection::State::kRejecting;
-  raw->response = ClosingResponse(status, body, headers);
-  raw->responseSent = 0;
-  lws_callback_on_writable(raw->wsi);
+void HeldHandshake::Refuse(int status, const std::string& body, const std::string& headers) {
+  state_ = State::kRejecting;
+  response_ = ClosingResponse(status, body, headers);
+  responseSent_ = 0;
+  lws_callback_on_writable(wsi_);
 }
 
-void Gateway::Impl::OnConnectVerdict(const std::string& id, const ConnectVerdict& verdict,
-                                     std::unique_ptr<Connection> connection) {
-  auto it = pending.find(id);
-  if (it == pending.end()) {
+void HeldHandshakes::RefuseAllWaiting() {
+  for (auto& [id, held] : waiting_) {
+    (void)id;
+    held->Refuse(503, JsonMessageBody("Service Unavailable"));
+  }
+  waiting_.clear();
+}
+
+void HeldHandshakes::OnConnectVerdict(const std::string& id, const ConnectVerdict& verdict,
+                                      std::unique_ptr<Session> session) {
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) {
     if (verdict.accepted()) {
       // The function accepted a client that had already left: it may have stored the id,
       // so it hears about the departure as it would for any accepted connection.
       Log::Info("client left before $connect answered", {Str("connectionId", id)});
-      FireDisconnect(*connection->api, connection->context, 1006, kReasonAbnormal);
+      sessions_.FireDisconnect(*session->api, session->context, 1006, kReasonAbnormal);
     }
     return;
   }
-  RawConnection* raw = it->second;
-  pending.erase(it);
-  if (shuttingDown) {
-    Refuse(raw, 503, JsonMessageBody("Service Unavailable"));
+  HeldHandshake* held = it->second;
+  waiting_.erase(it);
+  if (server_.shuttingDown) {
+    held->Refuse(503, JsonMessageBody("Service Unavailable"));
     return;
   }
   if (!verdict.accepted()) {
     std::string message =
         verdict.httpStatus >= 500 ? "Internal server error" : ReasonPhrase(verdict.httpStatus);
-    Refuse(raw, verdict.httpStatus, JsonMessageBody(message));
+    held->Refuse(verdict.httpStatus, JsonMessageBody(message));
     return;
   }
 
-  connection->subprotocol = verdict.subprotocol;
-  std::string replay = WithoutSubprotocolHeader(raw->head) + raw->early;
-  int copy = CopyForLws(raw->fd);
-  raw->state = RawConnection::State::kHandedOver;
-  lws_set_timeout(raw->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);  // frees `raw`
+  session->subprotocol = verdict.subprotocol;
+  std::string replay = WithoutSubprotocolHeader(held->head_) + held->early_;
+  int copy = server_.CopyForLws(held->fd_);
+  held->state_ = HeldHandshake::State::kHandedOver;
+  lws_set_timeout(held->wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);  // frees `held`
   if (copy < 0) {
     Log::Error("dup failed while accepting a connection", {Str("error", strerror(errno))});
-    FireDisconnect(*connection->api, connection->context, 1006, kReasonAbnormal);
+    sessions_.FireDisconnect(*session->api, session->context, 1006, kReasonAbnormal);
     return;
   }
-  Connection* accepted = connection.get();
-  connections[id] = std::move(connection);
-  upgradesByFd[copy] = id;
+  Session* accepted = sessions_.AddUpgrading(std::move(session), copy);
   // lws may run the whole upgrade (CONFIRM_UPGRADE ... ESTABLISHED) inside this call.
-  if (lws_adopt_socket_vhost_readbuf(vhost, copy, replay.data(), replay.size()) == nullptr) {
-    upgradesByFd.erase(copy);
+  if (lws_adopt_socket_vhost_readbuf(server_.vhost, copy, replay.data(), replay.size()) ==
+      nullptr) {
     Log::Error("libwebsockets refused an accepted connection", {Str("connectionId", id)});
-    if (accepted->state == Connection::State::kUpgrading) {
-      FireDisconnect(*accepted->api, accepted->context, 1006, kReasonAbnormal);
-      connections.erase(id);
-    }
+    sessions_.AbandonUpgrade(accepted, copy);
   }
 }
 
-int Gateway::Impl::OnRawWritable(RawConnection* raw) {
-  if (raw->state != RawConnection::State::kRejecting) return 0;
-  while (raw->responseSent < raw->response.size()) {
-    ssize_t n = send(raw->fd, raw->response.data() + raw->responseSent,
-                     raw->response.size() - raw->responseSent, MSG_NOSIGNAL);
+int HeldHandshake::OnWritable() {
+  if (state_ != State::kRejecting) return 0;
+  while (responseSent_ < response_.size()) {
+    ssize_t n = send(fd_, response_.data() + responseSent_, response_.size() - responseSent_,
+                     MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) {
-        lws_callback_on_writable(raw->wsi);
+        lws_callback_on_writable(wsi_);
         return 0;
       }
       return -1;
     }
-    raw->responseSent += static_cast<size_t>(n);
+    responseSent_ += static_cast<size_t>(n);
   }
   return -1;  // lws close()s the fd: the client reads the response, then FIN
 }
 
-void Gateway::Impl::OnRawClosed(RawConnection* raw) {
-  lws_sul_cancel(&raw->retry);
-  if (!raw->id.empty()) {
-    auto it = pending.find(raw->id);
-    if (it != pending.end() && it->second == raw) pending.erase(it);
+void HeldHandshake::OnClosed() { owner_.OnClosed(this); }
+
+void HeldHandshakes::OnClosed(HeldHandshake* held) {
+  held->retry_.Cancel();
+  if (!held->id_.empty()) {
+    auto it = waiting_.find(held->id_);
+    if (it != waiting_.end() && it->second == held) waiting_.erase(it);
   }
-  delete raw;
+  delete held;
 }
 
 }  // namespace wsgw

@@ -1,0 +1,86 @@
+// Connections before lws owns them (design: docs/HANDSHAKE.md). The gateway accepts every TCP
+// connection itself and reads its request head: plain HTTP goes to lws unread; a WebSocket
+// upgrade is held, unanswered, while its $connect function runs, then either refused with the
+// function's status or replayed into lws as a new Session. One HeldHandshake per connection,
+// owned here from accept() until lws takes the socket or the refusal is written.
+#pragma once
+
+#include <libwebsockets.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "api/function_answer.h"
+#include "base/http_head.h"
+#include "server/loop_timer.h"
+#include "server/raw_descriptor.h"
+#include "server/server_context.h"
+#include "server/sessions.h"
+
+namespace wsgw {
+
+class HeldHandshakes;
+
+class HeldHandshake final : public RawDescriptor {
+ public:
+  enum class State { kReadingHead, kWaitingConnect, kRejecting, kHandedOver };
+
+  HeldHandshake(HeldHandshakes& owner, int fd) : owner_(owner), fd_(fd) {}
+
+  int OnReadable() override;
+  int OnWritable() override;
+  void OnClosed() override;
+
+ private:
+  friend class HeldHandshakes;
+
+  int ReadHead();
+  // `headers`: extra header lines, each ending in CRLF.
+  void Refuse(int status, const std::string& body, const std::string& headers = "");
+
+  HeldHandshakes& owner_;
+  State state_ = State::kReadingHead;
+  lws* wsi_ = nullptr;
+  int fd_;
+  // Re-enables reading while a head is incomplete.
+  LoopTimer retry_{this, [](void* self) {
+                     lws_rx_flow_control(static_cast<HeldHandshake*>(self)->wsi_, 1);
+                   }};
+  std::string id_;
+  std::string head_;      // the upgrade's head bytes, consumed from the socket
+  std::string early_;     // bytes the client sent after the head while $connect ran
+  std::string response_;  // a refusal being written
+  size_t responseSent_ = 0;
+};
+
+class HeldHandshakes {
+ public:
+  HeldHandshakes(ServerContext& server, Sessions& sessions)
+      : server_(server), sessions_(sessions) {}
+  ~HeldHandshakes();
+  HeldHandshakes(const HeldHandshakes&) = delete;
+  HeldHandshakes& operator=(const HeldHandshakes&) = delete;
+
+  // Takes every connection waiting on the listening socket `listen_fd`.
+  void AcceptAll(int listen_fd);
+  // Shutdown: every handshake still waiting for $connect is answered 503.
+  void RefuseAllWaiting();
+  bool empty() const { return waiting_.empty(); }
+
+ private:
+  friend class HeldHandshake;
+
+  void StartUpgrade(HeldHandshake* held, const HttpHead& head);
+  void OnConnectVerdict(const std::string& id, const ConnectVerdict& verdict,
+                        std::unique_ptr<Session> session);
+  void OnClosed(HeldHandshake* held);
+
+  ServerContext& server_;
+  Sessions& sessions_;
+  // Handshakes whose $connect is running, by connection id. lws owns their lifetime (they are
+  // freed in OnClosed); this only finds them again when the verdict arrives.
+  std::unordered_map<std::string, HeldHandshake*> waiting_;
+};
+
+}  // namespace wsgw
