@@ -287,23 +287,8 @@ int main(int argc, char** argv) {
     wsgw::Log::Info("demo data folder", {wsgw::Str("path", data_dir)});
   }
 
-  // Started functions get a port now, so that the gateway knows every function's url.
-  struct Started {
-    size_t api;
-    std::string function;
-    int port;
-  };
-  std::vector<Started> started;
-  for (size_t i = 0; i < apis.size(); ++i) {
-    for (auto& [name, function] : apis[i].functions) {
-      if (function.kind == wsgw::FunctionConfig::Kind::kUrl) continue;
-      int port = wsgw::FunctionSupervisor::FreePort();
-      function.url = "http://127.0.0.1:" + std::to_string(port) + "/2015-03-31/functions/" +
-                     name + "/invocations";
-      function.supervised = true;
-      started.push_back({i, name, port});
-    }
-  }
+  // Started functions get their ports now, so that the gateway knows every function's url.
+  std::vector<wsgw::StartedFunction> started = wsgw::AssignPorts(apis);
 
   wsgw::GatewayOptions options;
   options.apis = std::move(apis);
@@ -319,13 +304,8 @@ int main(int argc, char** argv) {
 
   wsgw::FunctionSupervisor supervisor;
   if (!started.empty()) {
-    for (const Started& entry : started) {
-      const wsgw::ApiConfig& api = gateway.apis()[entry.api];
-      const wsgw::FunctionConfig& function = api.functions.at(entry.function);
-      std::string endpoint =
-          "http://" + gateway.host() + ":" + std::to_string(gateway.port()) + "/" + api.stage;
-      supervisor.Start(wsgw::ProcessSpecFor(function, api, entry.port, endpoint));
-    }
+    wsgw::StartAll(supervisor, started, gateway.apis(),
+                   gateway.host() + ":" + std::to_string(gateway.port()));
     if (!supervisor.WaitReady(args.startTimeoutMs, &error)) {
       wsgw::Log::Error("cannot start: " + error);
       return 1;

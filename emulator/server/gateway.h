@@ -3,7 +3,7 @@
 //
 // All socket I/O, timers, connection state and function invocations (InvokeEngine, its curl
 // sockets watched through one epoll descriptor adopted into the loop) live on one libwebsockets
-// service loop. The WebSocket handshake is held open until `$connect` answers (design: HANDSHAKE.md).
+// service loop. The WebSocket handshake is held open until `$connect` answers (design: docs/HANDSHAKE.md).
 #pragma once
 
 #include <memory>

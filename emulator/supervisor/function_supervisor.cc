@@ -440,4 +440,29 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   return spec;
 }
 
+std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis) {
+  std::vector<StartedFunction> started;
+  for (size_t i = 0; i < apis.size(); ++i) {
+    for (auto& [name, function] : apis[i].functions) {
+      if (function.kind == FunctionConfig::Kind::kUrl) continue;
+      int port = FunctionSupervisor::FreePort();
+      function.url = "http://127.0.0.1:" + std::to_string(port) + "/2015-03-31/functions/" + name +
+                     "/invocations";
+      function.supervised = true;
+      started.push_back({i, name, port});
+    }
+  }
+  return started;
+}
+
+void StartAll(FunctionSupervisor& supervisor, const std::vector<StartedFunction>& functions,
+              const std::vector<ApiConfig>& apis, const std::string& gateway_authority) {
+  for (const StartedFunction& entry : functions) {
+    const ApiConfig& api = apis[entry.api];
+    const FunctionConfig& function = api.functions.at(entry.function);
+    std::string endpoint = "http://" + gateway_authority + "/" + api.stage;
+    supervisor.Start(ProcessSpecFor(function, api, entry.port, endpoint));
+  }
+}
+
 }  // namespace wsgw

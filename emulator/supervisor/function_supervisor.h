@@ -47,6 +47,22 @@ class FunctionSupervisor {
   std::unique_ptr<Impl> impl_;
 };
 
+// A function of the gateway's APIs that the supervisor starts, with the port it will listen on.
+struct StartedFunction {
+  size_t api;            // index into the gateway's APIs
+  std::string function;  // its name in that API
+  int port;
+};
+
+// Gives every `command` and `runtime` function of `apis` a free port and the invoke URL there
+// (marking it supervised), so that the gateway knows every function's url before it starts.
+std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis);
+
+// Starts each of `functions` (from AssignPorts over the same `apis`); their management endpoint
+// is "http://AUTHORITY/STAGE". Then WaitReady.
+void StartAll(FunctionSupervisor& supervisor, const std::vector<StartedFunction>& functions,
+              const std::vector<ApiConfig>& apis, const std::string& gateway_authority);
+
 // What the gateway runs for a function of `api` (kCommand or kRuntime), with its environment
 // (lambda-bridge/README.md). `management_endpoint` is "http://HOST:PORT/STAGE".
 ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,
