@@ -16,7 +16,9 @@
 #include <string_view>
 
 #include "base/log.h"
+#include "server/aws_services.h"
 #include "server/held_handshakes.h"
+#include "server/http_responses.h"
 #include "server/loop_timer.h"
 #include "server/management_api.h"
 #include "server/raw_descriptor.h"
@@ -34,7 +36,8 @@ struct Gateway::Impl {
   ~Impl();
 
   bool Start(std::string* error);
-  bool Listen(std::string* error);
+  // Binds `port` on the configured host (0 picks one).
+  bool Listen(int port, int* listen_fd, int* bound_port, std::string* error);
   lws_context* CreateContext(lws_context_creation_info* info);
   bool Adopt(int fd, RawDescriptor* descriptor, lws** wsi);
   void Run();
@@ -43,18 +46,22 @@ struct Gateway::Impl {
   void MaybeFinishShutdown();
   void ReleaseMemoryWhenIdle();
 
-  // The listening socket: every connection goes to the held handshakes first.
+  // A listening socket: every connection goes to the held handshakes first.
   class Listener : public RawDescriptor {
    public:
-    explicit Listener(Impl& impl) : impl_(impl) {}
+    Listener(Impl& impl, int& fd, lws*& wsi, bool services_only)
+        : impl_(impl), fd_(fd), wsi_(wsi), servicesOnly_(services_only) {}
     int OnReadable() override {
-      impl_.handshakes.AcceptAll(impl_.listenFd);
+      impl_.handshakes.AcceptAll(fd_, servicesOnly_);
       return 0;
     }
-    void OnClosed() override { impl_.listenerWsi = nullptr; }
+    void OnClosed() override { wsi_ = nullptr; }
 
    private:
     Impl& impl_;
+    int& fd_;
+    lws*& wsi_;
+    bool servicesOnly_;
   };
 
   // SIGINT and SIGTERM, read on the loop.
@@ -91,11 +98,17 @@ struct Gateway::Impl {
   Sessions sessions{server};
   HeldHandshakes handshakes{server, sessions};
   ManagementApi management{server, sessions};
+  AwsServices aws{server};
 
   int listenFd = -1;
   int signalFd = -1;
   lws* listenerWsi = nullptr;
-  Listener listener{*this};
+  Listener listener{*this, listenFd, listenerWsi, false};
+  // The second port of --dynamodb-port: AWS services only.
+  int servicesFd = -1;
+  int servicesPort = -1;
+  lws* servicesWsi = nullptr;
+  Listener servicesListener{*this, servicesFd, servicesWsi, true};
   SignalReader signalReader{*this};
   InvokerEvents invokerEvents{*this};
   LoopTimer invokeTimer{this, [](void* self) {
@@ -202,12 +215,19 @@ int AppCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
       }
       return 0;
     case LWS_CALLBACK_HTTP:
+      if (impl->aws.Claim(wsi, HttpMethod(wsi))) return 0;  // answered after its body
       return impl->management.OnRequest(wsi, static_cast<const char*>(in));
     case LWS_CALLBACK_HTTP_BODY:
+      if (impl->aws.Owns(wsi)) return impl->aws.OnBody(wsi, static_cast<const char*>(in), len);
       return impl->management.OnBody(wsi, static_cast<const char*>(in), len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      if (impl->aws.Owns(wsi)) return impl->aws.OnBodyComplete(wsi);
       return impl->management.OnBodyComplete(wsi);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+      if (impl->aws.Owns(wsi)) return impl->aws.OnWritable(wsi);
+      return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
     case LWS_CALLBACK_CLOSED_HTTP:
+      impl->aws.OnClosed(wsi);
       impl->management.OnClosed(wsi);
       return 0;
     default:
@@ -239,13 +259,13 @@ Gateway::Impl::~Impl() {
   if (signalFd >= 0) close(signalFd);
 }
 
-bool Gateway::Impl::Listen(std::string* error) {
+bool Gateway::Impl::Listen(int port, int* listen_fd, int* bound_port, std::string* error) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  std::string port_text = std::to_string(server.options.port);
+  std::string port_text = std::to_string(port);
   int rc = getaddrinfo(server.options.host.c_str(), port_text.c_str(), &hints, &found);
   if (rc != 0) {
     *error = "cannot resolve --host " + server.options.host + ": " + gai_strerror(rc);
@@ -261,17 +281,17 @@ bool Gateway::Impl::Listen(std::string* error) {
       sockaddr_storage bound{};
       socklen_t length = sizeof bound;
       getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
-      server.boundPort =
+      *bound_port =
           ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-      listenFd = fd;
+      *listen_fd = fd;
       break;
     }
     last_error = strerror(errno);
     close(fd);
   }
   freeaddrinfo(found);
-  if (listenFd < 0) {
+  if (*listen_fd < 0) {
     *error = "cannot listen on " + server.options.host + ":" + port_text + ": " + last_error;
     return false;
   }
@@ -290,7 +310,11 @@ bool Gateway::Impl::Start(std::string* error) {
     *error = std::string("signalfd: ") + strerror(errno);
     return false;
   }
-  if (!Listen(error)) return false;
+  if (!Listen(server.options.port, &listenFd, &server.boundPort, error)) return false;
+  if (server.options.servicesOnlyPort >= 0 &&
+      !Listen(server.options.servicesOnlyPort, &servicesFd, &servicesPort, error)) {
+    return false;
+  }
 
   lws_set_log_level(Log::Enabled(LogLevel::kDebug) ? (LLL_ERR | LLL_WARN | LLL_NOTICE) : LLL_ERR,
                     EmitLwsLog);
@@ -339,7 +363,8 @@ bool Gateway::Impl::Start(std::string* error) {
   };
   sessions.afterClose = [this] { MaybeFinishShutdown(); };
 
-  if (!Adopt(listenFd, &listener, &listenerWsi) || !Adopt(signalFd, &signalReader, nullptr)) {
+  if (!Adopt(listenFd, &listener, &listenerWsi) || !Adopt(signalFd, &signalReader, nullptr) ||
+      (servicesFd >= 0 && !Adopt(servicesFd, &servicesListener, &servicesWsi))) {
     *error = "libwebsockets refused the listening socket";
     return false;
   }
@@ -395,8 +420,8 @@ void Gateway::Impl::Run() {
 void Gateway::Impl::BeginShutdown() {
   if (server.shuttingDown) return;
   server.shuttingDown = true;
-  if (listenerWsi != nullptr) {
-    lws_set_timeout(listenerWsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  for (lws* wsi : {listenerWsi, servicesWsi}) {
+    if (wsi != nullptr) lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
   }
   handshakes.RefuseAllWaiting();
   sessions.CloseAllOpen(1001, kReasonGoingAway);
@@ -424,6 +449,7 @@ Gateway::~Gateway() = default;
 bool Gateway::Start(std::string* error) { return impl_->Start(error); }
 void Gateway::Run() { impl_->Run(); }
 int Gateway::port() const { return impl_->server.boundPort; }
+int Gateway::servicesOnlyPort() const { return impl_->servicesPort; }
 std::string Gateway::host() const { return impl_->server.options.host; }
 const std::vector<ApiConfig>& Gateway::apis() const { return impl_->server.options.apis; }
 

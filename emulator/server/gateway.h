@@ -6,6 +6,8 @@
 // service loop. The WebSocket handshake is held open until `$connect` answers (design: docs/HANDSHAKE.md).
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,12 +16,32 @@
 
 namespace wsgw {
 
+// What an AwsJsonService answers: an HTTP status and a JSON body.
+struct AwsJsonAnswer {
+  int status = 200;
+  std::string body;
+};
+
+// An AWS service in AWS's JSON protocol (DynamoDB's API) served on the gateway's port: POSTs whose
+// X-Amz-Target is `targetPrefix` + an operation name. `handle` runs on a worker thread of the
+// gateway's, one request at a time, never on the loop.
+struct AwsJsonService {
+  std::string targetPrefix;  // "DynamoDB_20120810."
+  std::string contentType;   // of every answer: "application/x-amz-json-1.0"
+  size_t maxBodyBytes = 16 * 1024 * 1024;
+  std::function<AwsJsonAnswer(const std::string& operation, std::string body)> handle;
+  std::function<AwsJsonAnswer()> tooLarge;  // the answer to a body over maxBodyBytes
+};
+
 struct GatewayOptions {
   std::vector<ApiConfig> apis;
   std::string host = "127.0.0.1";
   int port = 3001;  // 0 picks a free port
   int shutdownGraceMs = 5000;  // how long SIGINT/SIGTERM waits for $disconnect deliveries
   std::string webRoot;         // when set, GET/HEAD of other paths serve files from here
+  std::vector<AwsJsonService> awsServices;
+  // When > 0 (or 0 to pick one), a second port that answers only awsServices' requests.
+  int servicesOnlyPort = -1;
 };
 
 class Gateway {
@@ -37,6 +59,7 @@ class Gateway {
   void Run();
 
   int port() const;
+  int servicesOnlyPort() const;  // -1 when there is none
   std::string host() const;
   const std::vector<ApiConfig>& apis() const;
 

@@ -87,7 +87,7 @@ HeldHandshakes::~HeldHandshakes() {
   for (auto& [id, held] : waiting_) delete held;
 }
 
-void HeldHandshakes::AcceptAll(int listen_fd) {
+void HeldHandshakes::AcceptAll(int listen_fd, bool services_only) {
   while (true) {
     int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
@@ -104,7 +104,7 @@ void HeldHandshakes::AcceptAll(int listen_fd) {
     // next packet (Nagle), adding tens of milliseconds under load.
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto* held = new HeldHandshake(*this, fd);
+    auto* held = new HeldHandshake(*this, fd, services_only);
     lws_adopt_desc_t desc{};
     desc.vh = server_.vhost;
     desc.type = LWS_ADOPT_RAW_FILE_DESC;
@@ -180,6 +180,13 @@ int HeldHandshake::ReadHead() {
     Refuse(refusal->first, JsonMessageBody(refusal->second));
     return 0;
   }
+  if (servicesOnly_) {
+    if (std::optional<std::string> refusal = owner_.ServicesOnlyRefusal(*head)) {
+      Log::Warn("refused a request on the services-only port (404)", {Str("path", head->path)});
+      Refuse(404, JsonMessageBody(*refusal));
+      return 0;
+    }
+  }
   if (!head->upgradeWebSocket) {
     // Plain HTTP (or something lws will refuse clearly): give lws the socket unread.
     int copy = owner_.server_.CopyForLws(fd_);
@@ -194,6 +201,21 @@ int HeldHandshake::ReadHead() {
   if (consumed != static_cast<ssize_t>(head_end)) return -1;
   owner_.StartUpgrade(this, *head);
   return 0;
+}
+
+std::optional<std::string> HeldHandshakes::ServicesOnlyRefusal(const HttpHead& head) const {
+  std::optional<std::string> target = head.Header("X-Amz-Target");
+  if (!head.upgradeWebSocket && head.method == "POST" && target) {
+    for (const AwsJsonService& service : server_.options.awsServices) {
+      if (target->starts_with(service.targetPrefix)) return std::nullopt;
+    }
+  }
+  std::string names;
+  for (const AwsJsonService& service : server_.options.awsServices) {
+    names += (names.empty() ? "" : ", ") + service.targetPrefix + "*";
+  }
+  return "This port serves only AWS API requests (POST with X-Amz-Target: " + names +
+         "); WebSocket APIs and @connections are at http://" + server_.DomainName() + "/";
 }
 
 void HeldHandshakes::StartUpgrade(HeldHandshake* held, const HttpHead& head) {

@@ -8,6 +8,7 @@
 #include <libwebsockets.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -26,7 +27,8 @@ class HeldHandshake final : public RawDescriptor {
  public:
   enum class State { kReadingHead, kWaitingConnect, kRejecting, kHandedOver };
 
-  HeldHandshake(HeldHandshakes& owner, int fd) : owner_(owner), fd_(fd) {}
+  HeldHandshake(HeldHandshakes& owner, int fd, bool services_only)
+      : owner_(owner), fd_(fd), servicesOnly_(services_only) {}
 
   int OnReadable() override;
   int OnWritable() override;
@@ -43,6 +45,7 @@ class HeldHandshake final : public RawDescriptor {
   State state_ = State::kReadingHead;
   lws* wsi_ = nullptr;
   int fd_;
+  bool servicesOnly_;  // accepted on the AWS-services-only port
   // Re-enables reading while a head is incomplete.
   LoopTimer retry_{this, [](void* self) {
                      lws_rx_flow_control(static_cast<HeldHandshake*>(self)->wsi_, 1);
@@ -62,8 +65,9 @@ class HeldHandshakes {
   HeldHandshakes(const HeldHandshakes&) = delete;
   HeldHandshakes& operator=(const HeldHandshakes&) = delete;
 
-  // Takes every connection waiting on the listening socket `listen_fd`.
-  void AcceptAll(int listen_fd);
+  // Takes every connection waiting on the listening socket `listen_fd`; `services_only`: the
+  // port answers AWS services' requests (GatewayOptions::awsServices) and refuses the rest.
+  void AcceptAll(int listen_fd, bool services_only);
   // Shutdown: every handshake still waiting for $connect is answered 503.
   void RefuseAllWaiting();
   bool empty() const { return waiting_.empty(); }
@@ -72,6 +76,8 @@ class HeldHandshakes {
   friend class HeldHandshake;
 
   void StartUpgrade(HeldHandshake* held, const HttpHead& head);
+  // The refusal for a request on the services-only port that is not for a service, if it is not.
+  std::optional<std::string> ServicesOnlyRefusal(const HttpHead& head) const;
   void OnConnectVerdict(const std::string& id, const ConnectVerdict& verdict,
                         std::unique_ptr<Session> session);
   void OnClosed(HeldHandshake* held);
