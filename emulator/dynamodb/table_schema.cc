@@ -147,10 +147,10 @@ std::vector<KeyAttribute> ParseAttributeDefinitions(const Json::Value& definitio
   return parsed;
 }
 
-Projection ParseProjection(const Json::Value& projection, const std::string& member) {
+IndexProjection ParseProjection(const Json::Value& projection, const std::string& member) {
   if (projection.isNull()) throw MissingMemberError(member);
   if (!projection.isObject()) throw SerializationError("Unexpected value type in Projection");
-  Projection parsed;
+  IndexProjection parsed;
   const Json::Value& type = projection["ProjectionType"];
   if (!type.isNull()) parsed.type = type.asString();
   if (parsed.type != "ALL" && parsed.type != "KEYS_ONLY" && parsed.type != "INCLUDE") {
@@ -262,7 +262,7 @@ Json::Value KeySchemaToStored(const KeySchema& keys) {
   return stored;
 }
 
-Json::Value ProjectionJson(const Projection& projection) {
+Json::Value ProjectionJson(const IndexProjection& projection) {
   Json::Value out;
   out["ProjectionType"] = projection.type;
   if (projection.type == "INCLUDE") {

@@ -27,7 +27,7 @@ struct KeySchema {
   }
 };
 
-struct Projection {
+struct IndexProjection {
   std::string type = "ALL";  // "ALL", "KEYS_ONLY" or "INCLUDE"
   std::vector<std::string> non_key_attributes;  // INCLUDE only
 };
@@ -36,7 +36,7 @@ struct SecondaryIndex {
   std::string name;
   bool global = true;  // false: a local secondary index (same hash key as the table)
   KeySchema keys;
-  Projection projection;
+  IndexProjection projection;
   int64_t read_capacity = 0;  // GSIs of PROVISIONED tables
   int64_t write_capacity = 0;
 };
