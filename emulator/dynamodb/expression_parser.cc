@@ -350,36 +350,56 @@ class Parser {
       std::string name;
       std::vector<Operand> args;
       if (!ParseCall(context, &name, &args)) return false;
-      if (context == Context::kCondition && name == "size") {
-        if (CheckArity(name, args, 1)) {
-          out->kind = OperandKind::kSize;
-          out->args = std::move(args);
-        }
-      } else if (context == Context::kUpdate && name == "if_not_exists") {
-        if (CheckArity(name, args, 2)) {
-          RequirePath(name, args[0]);
-          out->kind = OperandKind::kIfNotExists;
-          out->args = std::move(args);
-        }
-      } else if (context == Context::kUpdate && name == "list_append") {
-        if (CheckArity(name, args, 2)) {
-          for (const Operand& arg : args) {
-            std::string type = StaticType(arg);
-            if (!type.empty() && type != "L") Semantic(OperandTypeMessage(name, type));
-          }
-          out->kind = OperandKind::kListAppend;
-          out->args = std::move(args);
-        }
-      } else if (context == Context::kCondition && IsConditionFunction(name)) {
-        Semantic("The function is not allowed to be used this way in an expression; function: " +
-                 name);
-      } else {
-        Semantic("Invalid function name; function: " + name);
-      }
+      FunctionOperand(context, name, std::move(args), out);
       return true;
     }
     out->kind = OperandKind::kPath;
     return ParsePath(&out->path);
+  }
+
+  // A function call in operand position: size() in conditions, if_not_exists() and
+  // list_append() in updates.
+  void FunctionOperand(Context context, const std::string& name, std::vector<Operand> args,
+                       Operand* out) {
+    if (context == Context::kCondition && name == "size") {
+      if (CheckArity(name, args, 1)) {
+        out->kind = OperandKind::kSize;
+        out->args = std::move(args);
+      }
+    } else if (context == Context::kUpdate && name == "if_not_exists") {
+      if (CheckArity(name, args, 2)) {
+        RequirePath(name, args[0]);
+        out->kind = OperandKind::kIfNotExists;
+        out->args = std::move(args);
+      }
+    } else if (context == Context::kUpdate && name == "list_append") {
+      if (CheckArity(name, args, 2)) {
+        for (const Operand& arg : args) {
+          std::string type = StaticType(arg);
+          if (!type.empty() && type != "L") Semantic(OperandTypeMessage(name, type));
+        }
+        out->kind = OperandKind::kListAppend;
+        out->args = std::move(args);
+      }
+    } else if (context == Context::kCondition && IsConditionFunction(name)) {
+      NotAllowedHere(name);
+    } else {
+      Semantic("Invalid function name; function: " + name);
+    }
+  }
+
+  void NotAllowedHere(const std::string& name) {
+    Semantic("The function is not allowed to be used this way in an expression; function: " +
+             name);
+  }
+
+  bool StartsComparison() const {
+    const Token& token = Peek();
+    if (token.kind == TokenKind::kPunctuation) {
+      return token.text == "=" || token.text == "<>" || token.text == "<" ||
+             token.text == "<=" || token.text == ">" || token.text == ">=";
+    }
+    return IsWord("BETWEEN") || IsWord("IN");
   }
 
   static bool IsConditionFunction(const std::string& name) {
@@ -437,12 +457,17 @@ class Parser {
       --depth_;
       return Expect(")");
     }
-    if (Peek().kind == TokenKind::kIdentifier && IsPunctuation("(", 1) &&
-        IsConditionFunction(std::string(Peek().text))) {
-      return ParseConditionFunction(out);
-    }
     Operand left;
-    if (!ParseOperand(Context::kCondition, &left)) return false;
+    if (Peek().kind == TokenKind::kIdentifier && IsPunctuation("(", 1)) {
+      // A function call is a condition of its own unless a comparison follows it.
+      std::string name;
+      std::vector<Operand> args;
+      if (!ParseCall(Context::kCondition, &name, &args)) return false;
+      if (!StartsComparison()) return ConditionFunction(name, std::move(args), out);
+      FunctionOperand(Context::kCondition, name, std::move(args), &left);
+    } else if (!ParseOperand(Context::kCondition, &left)) {
+      return false;
+    }
     out->operands.push_back(std::move(left));
     const Token& token = Peek();
     if (token.kind == TokenKind::kPunctuation) {
@@ -499,10 +524,18 @@ class Parser {
     return SyntaxError();
   }
 
-  bool ParseConditionFunction(ConditionNode* out) {
-    std::string name;
-    if (!ParseCall(Context::kCondition, &name, &out->operands)) return false;
+  bool ConditionFunction(const std::string& name, std::vector<Operand> operands,
+                         ConditionNode* out) {
+    out->operands = std::move(operands);
     const std::vector<Operand>& args = out->operands;
+    if (!IsConditionFunction(name)) {
+      if (name == "size") {
+        NotAllowedHere(name);
+      } else {
+        Semantic("Invalid function name; function: " + name);
+      }
+      return true;
+    }
     if (name == "attribute_exists" || name == "attribute_not_exists") {
       out->kind = name == "attribute_exists" ? ConditionKind::kAttributeExists
                                              : ConditionKind::kAttributeNotExists;
