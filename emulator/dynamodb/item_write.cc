@@ -5,6 +5,7 @@
 #include "dynamodb/api_error.h"
 #include "dynamodb/attribute_value.h"
 #include "dynamodb/item_store.h"
+#include "dynamodb/number.h"
 #include "dynamodb/request_expressions.h"
 #include "dynamodb/request_fields.h"
 #include "dynamodb/table_schema.h"
@@ -17,6 +18,25 @@ constexpr int64_t kMaxItemBytes = 400 * 1024;
 void CheckSize(int64_t size) {
   if (size > kMaxItemBytes) {
     throw ValidationError("Item size has exceeded the maximum allowed size");
+  }
+}
+
+// DynamoDB stores numbers in canonical form: "1.50" is read back as "1.5", "1e3" as "1000".
+void CanonicalizeNumbers(Json::Value& value) {
+  if (!value.isObject()) return;
+  auto canonical = [](Json::Value& number) {
+    if (std::optional<Number> parsed = Number::Parse(number.asString(), nullptr)) {
+      number = parsed->ToString();
+    }
+  };
+  if (value.isMember("N")) {
+    canonical(value["N"]);
+  } else if (value.isMember("NS")) {
+    for (Json::Value& member : value["NS"]) canonical(member);
+  } else if (value.isMember("M")) {
+    for (Json::Value& member : value["M"]) CanonicalizeNumbers(member);
+  } else if (value.isMember("L")) {
+    for (Json::Value& member : value["L"]) CanonicalizeNumbers(member);
   }
 }
 
@@ -82,6 +102,7 @@ ItemWrite PlanWrite(OperationContext& context, WriteKind kind, const Json::Value
       break;
     }
   }
+  for (Json::Value& attribute : *write.new_item) CanonicalizeNumbers(attribute);
   write.new_size = ItemSizeBytes(*write.new_item);
   CheckSize(write.new_size);
   CheckIndexKeys(table, *write.new_item);

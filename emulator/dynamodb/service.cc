@@ -88,11 +88,12 @@ struct Service::Impl {
     OperationContext context{db, catalog, options.region, now};
     try {
       Transaction transaction(db);
+      catalog.Refresh();
       Json::Value response = operation(context);
       transaction.Commit();
       return response;
     } catch (...) {
-      catalog.Reload();
+      catalog.Refresh();
       throw;
     }
   }
@@ -134,11 +135,11 @@ Response Service::Handle(std::string_view operation_name, std::string_view body)
 
 void Service::EnsureTable(const TableDeclaration& declaration) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  if (impl_->catalog.Find(declaration.name)) return;
   double now = impl_->options.clock();
   try {
     impl_->Run(
         [&](OperationContext& context) {
+          if (context.catalog.Find(declaration.name)) return Json::Value();
           Json::Value response = CreateTable(context, CreateTableRequest(declaration));
           if (declaration.ttl_attribute) {
             Json::Value request;
@@ -159,6 +160,7 @@ int64_t Service::SweepExpired(int64_t now) {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   int64_t deleted = 0;
   Transaction transaction(impl_->db);
+  impl_->catalog.Refresh();
   for (const std::string& name : impl_->catalog.Names()) {
     const TableSchema& schema = impl_->catalog.Require(name);
     if (!schema.ttl_attribute) continue;

@@ -9,10 +9,29 @@ TableCatalog::TableCatalog(SqliteDatabase& db) : db_(db) {
   db_.Execute(
       "CREATE TABLE IF NOT EXISTS catalog (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT "
       "NULL UNIQUE, schema TEXT NOT NULL)");
-  Reload();
+  db_.Execute("CREATE TABLE IF NOT EXISTS catalog_version (version INTEGER NOT NULL)");
+  db_.Execute(
+      "INSERT INTO catalog_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM "
+      "catalog_version)");
+  Refresh();
+}
+
+int64_t TableCatalog::StoredVersion() {
+  Statement version = db_.Prepare("SELECT version FROM catalog_version");
+  return version.Step() ? version.Integer(0) : 0;
+}
+
+void TableCatalog::BumpVersion() {
+  db_.Prepare("UPDATE catalog_version SET version = version + 1").Run();
+  version_ = StoredVersion();
+}
+
+void TableCatalog::Refresh() {
+  if (StoredVersion() != version_) Reload();
 }
 
 void TableCatalog::Reload() {
+  version_ = StoredVersion();
   tables_.clear();
   Statement rows = db_.Prepare("SELECT id, schema FROM catalog");
   while (rows.Step()) {
@@ -45,6 +64,7 @@ const TableSchema& TableCatalog::Add(TableSchema schema) {
   insert.Run();
   schema.id = sqlite3_last_insert_rowid(db_.handle());
   ItemStore::CreateTables(db_, schema);
+  BumpVersion();
   return tables_[schema.name] = std::move(schema);
 }
 
@@ -52,6 +72,7 @@ const TableSchema& TableCatalog::Replace(const TableSchema& schema) {
   Statement update = db_.Prepare("UPDATE catalog SET schema = ?2 WHERE id = ?1");
   update.Bind(1, schema.id).Bind(2, ItemText(ToStored(schema)));
   update.Run();
+  BumpVersion();
   return tables_[schema.name] = schema;
 }
 
@@ -61,6 +82,7 @@ void TableCatalog::Remove(const std::string& name) {
   Statement remove = db_.Prepare("DELETE FROM catalog WHERE id = ?1");
   remove.Bind(1, schema.id);
   remove.Run();
+  BumpVersion();
   tables_.erase(name);
 }
 

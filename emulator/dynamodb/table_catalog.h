@@ -1,7 +1,9 @@
 // TableCatalog: the tables that exist, kept in the database's "catalog" SQL table (name, schema
 // JSON) so that a file-backed store has them after a restart. It creates and drops each table's
-// SQL tables with it. Changes are made inside the caller's transaction; after a rollback the
-// caller calls Reload() so the in-memory view matches the database again.
+// SQL tables with it. Changes are made inside the caller's transaction. Every change also bumps a
+// version number in the database; Refresh() rereads the catalog when that number is not the one
+// it loaded, which covers both a rolled-back change of its own and a change made by another
+// process sharing the file.
 #pragma once
 
 #include <map>
@@ -28,10 +30,16 @@ class TableCatalog {
   const TableSchema& Replace(const TableSchema& schema);
   void Remove(const std::string& name);
 
-  void Reload();
+  // Rereads the catalog if it changed since it was loaded (one query when it did not).
+  void Refresh();
 
  private:
+  void Reload();
+  void BumpVersion();
+  int64_t StoredVersion();
+
   SqliteDatabase& db_;
+  int64_t version_ = -1;
   std::map<std::string, TableSchema> tables_;
 };
 

@@ -18,12 +18,15 @@ class ItemOperationsTest : public ServiceTest {
   }
 };
 
-TEST_F(ItemOperationsTest, PutThenGet_ReturnsTheItemExactly) {
+TEST_F(ItemOperationsTest, PutThenGet_ReturnsTheItemWithNumbersInCanonicalForm) {
   Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"n":{"N":"1.50"},
-    "tags":{"SS":["a","b"]},"m":{"M":{"x":{"L":[{"BOOL":true},{"NULL":true}]}}},"b":{"B":"AAE="}}})j");
+    "tags":{"SS":["a","b"]},"m":{"M":{"x":{"L":[{"BOOL":true},{"NULL":true}]}}},"b":{"B":"AAE="},
+    "ns":{"NS":["1e2"]},"deep":{"L":[{"M":{"n":{"N":"-0.0"}}}]}}})j");
   Json::Value item = GetUser("u1")["Item"];
   EXPECT_EQ(item["id"]["S"], "u1");
-  EXPECT_EQ(item["n"]["N"], "1.50");
+  EXPECT_EQ(item["n"]["N"], "1.5");
+  EXPECT_EQ(item["ns"]["NS"][0], "100");
+  EXPECT_EQ(item["deep"]["L"][0]["M"]["n"]["N"], "0");
   EXPECT_EQ(item["tags"]["SS"].size(), 2u);
   EXPECT_EQ(item["m"]["M"]["x"]["L"][0]["BOOL"], true);
   EXPECT_EQ(item["b"]["B"], "AAE=");

@@ -162,5 +162,26 @@ TEST(ServicePersistenceTest, TablesAndItemsSurviveAReopen) {
   fs::remove_all(dir);
 }
 
+TEST(ServicePersistenceTest, TwoServicesOnOneFileSeeEachOthersTables) {
+  std::string pattern = (fs::temp_directory_path() / "wsgw-dynamodb-XXXXXX").string();
+  ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+  fs::path dir = pattern;
+  ServiceOptions options;
+  options.database_path = (dir / "db.sqlite").string();
+  Service first(options);
+  Service second(options);
+  ASSERT_EQ(second.Handle("ListTables", "{}").body, R"j({"TableNames":[]})j");
+  Response created = first.Handle("CreateTable", R"j({"TableName":"users",
+    "BillingMode":"PAY_PER_REQUEST","AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
+    "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]})j");
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(second.Handle("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"}}})j").status,
+            200);
+  EXPECT_EQ(first.Handle("DeleteTable", R"j({"TableName":"users"})j").status, 200);
+  EXPECT_EQ(second.Handle("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}}})j").status,
+            400);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace wsgw::dynamodb
