@@ -66,10 +66,6 @@ Json::Value UpdateItem(OperationContext& context, const Json::Value& request) {
   std::string return_values =
       EnumField(request, "ReturnValues", "returnValues",
                 {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"}, "NONE");
-  if (request.isMember("AttributeUpdates")) {
-    throw ValidationError(
-        "AttributeUpdates is not supported by this emulator; use UpdateExpression");
-  }
   return WriteOne(context, WriteKind::kUpdate, request, return_values);
 }
 

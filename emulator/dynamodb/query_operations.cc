@@ -256,10 +256,6 @@ Json::Value Query(OperationContext& context, const Json::Value& request) {
   ReadTarget target = RequireTarget(context, request);
   const KeySchema& keys = target.keys();
   if (!request.isMember("KeyConditionExpression")) {
-    if (request.isMember("KeyConditions")) {
-      throw ValidationError(
-          "KeyConditions is not supported by this emulator; use KeyConditionExpression");
-    }
     throw ValidationError(
         "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
         "request.");

@@ -12,6 +12,7 @@
 #include "dynamodb/api_error.h"
 #include "dynamodb/item_operations.h"
 #include "dynamodb/item_store.h"
+#include "dynamodb/legacy_parameters.h"
 #include "dynamodb/operation_context.h"
 #include "dynamodb/query_operations.h"
 #include "dynamodb/sqlite_database.h"
@@ -116,7 +117,7 @@ Response Service::Handle(std::string_view operation_name, std::string_view body)
       throw ValidationError("Request body is larger than " +
                             std::to_string(impl_->options.max_body_bytes) + " bytes");
     }
-    Json::Value request = ParseRequest(body);
+    Json::Value request = WithExpressions(ParseRequest(body));
     std::lock_guard<std::mutex> lock(impl_->mutex);
     Json::Value response = impl_->Run(
         [&](OperationContext& context) { return operation->second(context, request); },
