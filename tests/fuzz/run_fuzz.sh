@@ -20,10 +20,15 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-targets_all=(routes_config selection_expression management_path http_head lambda_event)
+targets_all=(routes_config selection_expression management_path http_head lambda_event
+             dynamodb_expression)
 # The emulator sources the targets need; all go into one static library.
 sources=(api/routes_config api/selection_expression api/management_path base/http_head api/lambda_event base/json_text
-         base/json_fast_path base/utf8 base/log)
+         base/json_fast_path base/utf8 base/log
+         dynamodb/number dynamodb/attribute_value dynamodb/expression dynamodb/expression_ast
+         dynamodb/expression_tokenizer dynamodb/expression_parser dynamodb/expression_evaluator
+         dynamodb/expression_update dynamodb/expression_projection
+         dynamodb/expression_reserved_words dynamodb/key_condition)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -86,7 +91,7 @@ build() {
   local libs=($(pkg-config --libs jsoncpp simdjson libwebsockets 2>/dev/null ||
                 echo -ljsoncpp -lsimdjson -lwebsockets)
               -lhttp_parser -lpthread)
-  mkdir -p "$out/obj" "$out/bin"
+  mkdir -p "$out/obj/dynamodb" "$out/bin"
   echo "compiling with $cxx into $out"
 
   local pids=() src

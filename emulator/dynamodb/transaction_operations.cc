@@ -1,0 +1,125 @@
+#include "dynamodb/transaction_operations.h"
+
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "dynamodb/api_error.h"
+#include "dynamodb/attribute_value.h"
+#include "dynamodb/consumed_capacity.h"
+#include "dynamodb/item_write.h"
+#include "dynamodb/request_expressions.h"
+#include "dynamodb/request_fields.h"
+
+namespace wsgw::dynamodb {
+namespace {
+
+constexpr Json::ArrayIndex kMaxTransactItems = 100;
+
+const Json::Value& RequireTransactItems(const Json::Value& request) {
+  const Json::Value& items = RequireArrayField(request, "TransactItems", "transactItems");
+  if (items.empty() || items.size() > kMaxTransactItems) {
+    throw ValidationError(
+        "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: "
+        "Member must have length " +
+        std::string(items.empty() ? "greater than or equal to 1" : "less than or equal to 100"));
+  }
+  return items;
+}
+
+// The one action member of a transaction item.
+std::pair<WriteKind, const Json::Value*> WriteAction(const Json::Value& item) {
+  static const std::pair<const char*, WriteKind> kActions[] = {
+      {"ConditionCheck", WriteKind::kConditionCheck},
+      {"Put", WriteKind::kPut},
+      {"Delete", WriteKind::kDelete},
+      {"Update", WriteKind::kUpdate}};
+  std::optional<std::pair<WriteKind, const Json::Value*>> found;
+  for (const auto& [name, kind] : kActions) {
+    if (!item.isObject() || !item.isMember(name)) continue;
+    if (found) {
+      throw ValidationError(
+          "TransactItems can only contain one of Check, Put, Update or Delete");
+    }
+    found = std::make_pair(kind, &item[name]);
+  }
+  if (!found) {
+    throw ValidationError("TransactItems can only contain one of Check, Put, Update or Delete");
+  }
+  if (!found->second->isObject()) {
+    throw SerializationError("Unexpected value type in payload for TransactItems");
+  }
+  return *found;
+}
+
+}  // namespace
+
+Json::Value TransactWriteItems(OperationContext& context, const Json::Value& request) {
+  const Json::Value& items = RequireTransactItems(request);
+  OptionalStringField(request, "ClientRequestToken");
+  ConsumedCapacity capacity(request);
+
+  std::vector<ItemWrite> writes;
+  Json::Value reasons(Json::arrayValue);
+  bool cancelled = false;
+  std::set<std::pair<std::string, ItemKey>> touched;
+  for (const Json::Value& item : items) {
+    auto [kind, action] = WriteAction(item);
+    Json::Value reason;
+    try {
+      writes.push_back(PlanWrite(context, kind, *action));
+      reason["Code"] = "None";
+    } catch (const ConditionFailed& failure) {
+      cancelled = true;
+      ItemWrite write;
+      reason["Code"] = "ConditionalCheckFailed";
+      reason["Message"] = "The conditional request failed";
+      if ((*action)["ReturnValuesOnConditionCheckFailure"].asString() == "ALL_OLD" &&
+          failure.old_item) {
+        reason["Item"] = *failure.old_item;
+      }
+      write.table = &context.catalog.Require((*action)["TableName"].asString());
+      const Json::Value& key_source = kind == WriteKind::kPut ? (*action)["Item"] : (*action)["Key"];
+      write.key = kind == WriteKind::kPut ? KeyOfItem(write.table->keys, key_source)
+                                          : KeyFromRequest(write.table->keys, key_source);
+      writes.push_back(std::move(write));
+    }
+    if (!touched.insert({writes.back().table->name, writes.back().key}).second) {
+      throw ValidationError("Transaction request cannot include multiple operations on one item");
+    }
+    reasons.append(reason);
+  }
+  if (cancelled) throw TransactionCanceledError(reasons);
+  for (const ItemWrite& write : writes) Apply(context, write, capacity, true);
+  Json::Value response(Json::objectValue);
+  capacity.Report(response, true);
+  return response;
+}
+
+Json::Value TransactGetItems(OperationContext& context, const Json::Value& request) {
+  const Json::Value& items = RequireTransactItems(request);
+  ConsumedCapacity capacity(request);
+  Json::Value response;
+  response["Responses"] = Json::Value(Json::arrayValue);
+  for (const Json::Value& item : items) {
+    if (!item.isObject() || !item["Get"].isObject()) {
+      throw ValidationError("TransactItems can only contain Get");
+    }
+    const Json::Value& get = item["Get"];
+    const TableSchema& table = context.catalog.Require(RequireTableName(get));
+    const Json::Value& key = RequireObjectField(get, "Key", "transactItems.get.key");
+    ValidateItemField(key);
+    ItemKey encoded = KeyFromRequest(table.keys, key);
+    RequestExpressions expressions = RequestExpressions::Parse(get, nullptr);
+    std::optional<Json::Value> found = context.Store(table).Get(encoded);
+    capacity.AddRead(table.name, "", false,
+                     ConsumedCapacity::ReadUnits(found ? ItemSizeBytes(*found) : 0, true, true));
+    Json::Value entry(Json::objectValue);
+    if (found) entry["Item"] = expressions.Project(*found);
+    response["Responses"].append(entry);
+  }
+  capacity.Report(response, true);
+  return response;
+}
+
+}  // namespace wsgw::dynamodb
