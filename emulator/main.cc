@@ -9,10 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "dynamodb_endpoint.h"
 #include "supervisor/function_supervisor.h"
 #include "server/gateway.h"
 #include "base/install_paths.h"
@@ -27,12 +30,14 @@ constexpr char kUsage[] =
                [--stage NAME] [--ready-file PATH] [--log-format text|json]
                [--log-level error|warn|info|debug]
   wsgw-emulate --demo [--port 3001] [--data-dir PATH]
+  (either form also takes [--data-dir PATH] [--dynamodb-in-memory] [--dynamodb-port N])
   wsgw-emulate --check routes.json [more.json ...]
   wsgw-emulate --help | --version
 
 Runs AWS API Gateway WebSocket APIs locally: clients connect to ws://HOST:PORT/STAGE, functions
 are invoked with API Gateway's Lambda events, and the @connections management API answers at
-http://HOST:PORT/STAGE/@connections/ID.
+http://HOST:PORT/STAGE/@connections/ID. The same port answers DynamoDB's API (point an SDK's
+endpoint at http://HOST:PORT); started functions get AWS_ENDPOINT_URL_DYNAMODB set to it.
 
 Options:
   --routes FILE      an API described by a routes.json file; repeat for several APIs (their
@@ -48,8 +53,12 @@ Options:
   --check FILE...    validates routes files only: exit 0, or print every problem and exit 2
   --demo             serves the bundled chat (stage chat) and counter (stage counter) apps and
                      their web pages at http://HOST:PORT/
-  --data-dir PATH    where the demo keeps its SQLite data (default: $XDG_CACHE_HOME/wsgw/demo,
-                     else ~/.cache/wsgw/demo)
+  --data-dir PATH    where state is kept: DynamoDB's tables in PATH/dynamodb.sqlite, and the
+                     demo's data (default: $XDG_CACHE_HOME/wsgw, else ~/.cache/wsgw; the demo
+                     uses its demo/ folder)
+  --dynamodb-in-memory
+                     DynamoDB's tables live in memory and go with the process (for CI)
+  --dynamodb-port N  also serve DynamoDB's API alone on port N (0 picks one)
 )";
 
 struct Arguments {
@@ -64,6 +73,8 @@ struct Arguments {
   int startTimeoutMs = 30000;  // for started functions to accept connections
   bool demo = false;
   std::string dataDir;
+  bool dynamodbInMemory = false;
+  int dynamodbPort = -1;  // -1: DynamoDB only on --port
 };
 
 [[noreturn]] void UsageError(const std::string& message) {
@@ -81,7 +92,8 @@ bool ParsePort(const char* text, int* port) {
 
 Arguments ParseArguments(int argc, char** argv) {
   enum Option { kRoutes = 1, kHost, kPort, kStage, kReadyFile, kLogFormat, kLogLevel, kCheck,
-                kHelp, kVersion, kDemo, kDataDir, kFunctionStartTimeout };
+                kHelp, kVersion, kDemo, kDataDir, kFunctionStartTimeout, kDynamodbInMemory,
+                kDynamodbPort };
   static const option kOptions[] = {
       {"routes", required_argument, nullptr, kRoutes},
       {"host", required_argument, nullptr, kHost},
@@ -94,6 +106,8 @@ Arguments ParseArguments(int argc, char** argv) {
       {"demo", no_argument, nullptr, kDemo},
       {"data-dir", required_argument, nullptr, kDataDir},
       {"function-start-timeout", required_argument, nullptr, kFunctionStartTimeout},
+      {"dynamodb-in-memory", no_argument, nullptr, kDynamodbInMemory},
+      {"dynamodb-port", required_argument, nullptr, kDynamodbPort},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -126,6 +140,13 @@ Arguments ParseArguments(int argc, char** argv) {
       case kCheck: args.check.emplace_back(optarg); break;
       case kDemo: args.demo = true; break;
       case kDataDir: args.dataDir = optarg; break;
+      case kDynamodbInMemory: args.dynamodbInMemory = true; break;
+      case kDynamodbPort:
+        if (!ParsePort(optarg, &args.dynamodbPort)) {
+          UsageError(std::string("--dynamodb-port expects a number from 0 to 65535, got '") +
+                     optarg + "'");
+        }
+        break;
       case kFunctionStartTimeout: {
         char* end = nullptr;
         long value = std::strtol(optarg, &end, 10);
@@ -151,7 +172,6 @@ Arguments ParseArguments(int argc, char** argv) {
   if (args.check.empty() && args.routes.empty() && !args.demo) {
     UsageError("nothing to serve: give --routes routes.json, --demo, or --check routes.json");
   }
-  if (!args.dataDir.empty() && !args.demo) UsageError("--data-dir goes with --demo");
   return args;
 }
 
@@ -191,11 +211,11 @@ void ValidateTogether(std::vector<wsgw::ApiConfig>& apis, const Arguments& args)
   }
 }
 
-std::string DefaultDemoDataDir() {
+std::string DefaultDataDir() {
   const char* cache = std::getenv("XDG_CACHE_HOME");
-  if (cache != nullptr && *cache != '\0') return std::string(cache) + "/wsgw/demo";
+  if (cache != nullptr && *cache != '\0') return std::string(cache) + "/wsgw";
   const char* home = std::getenv("HOME");
-  return std::string(home != nullptr ? home : ".") + "/.cache/wsgw/demo";
+  return std::string(home != nullptr ? home : ".") + "/.cache/wsgw";
 }
 
 std::string ReadyJson(const wsgw::Gateway& gateway) {
@@ -214,6 +234,11 @@ std::string ReadyJson(const wsgw::Gateway& gateway) {
   ready["websocketUrl"] = apis[0]["websocketUrl"];
   ready["managementEndpoint"] = apis[0]["managementEndpoint"];
   ready["apis"] = apis;
+  ready["dynamodbEndpoint"] = "http://" + authority;
+  if (gateway.servicesOnlyPort() >= 0) {
+    ready["dynamodbOnlyEndpoint"] =
+        "http://" + gateway.host() + ":" + std::to_string(gateway.servicesOnlyPort());
+  }
   Json::StreamWriterBuilder builder;
   builder["indentation"] = "  ";
   return Json::writeString(builder, ready) + "\n";
@@ -270,7 +295,7 @@ int main(int argc, char** argv) {
   std::vector<wsgw::ApiConfig> apis = LoadAll(args.routes);
   ValidateTogether(apis, args);
   if (args.demo) {
-    std::string data_dir = args.dataDir.empty() ? DefaultDemoDataDir() : args.dataDir;
+    std::string data_dir = args.dataDir.empty() ? DefaultDataDir() + "/demo" : args.dataDir;
     std::error_code code;
     std::filesystem::create_directories(data_dir, code);
     if (code) {
@@ -290,13 +315,27 @@ int main(int argc, char** argv) {
   // Started functions get their ports now, so that the gateway knows every function's url.
   std::vector<wsgw::StartedFunction> started = wsgw::AssignPorts(apis);
 
+  std::string dynamodb_path = ":memory:";
+  if (!args.dynamodbInMemory) {
+    dynamodb_path = (args.dataDir.empty() ? DefaultDataDir() : args.dataDir) + "/dynamodb.sqlite";
+  }
+  std::string error;
+  std::unique_ptr<wsgw::DynamoDbEndpoint> dynamodb =
+      wsgw::DynamoDbEndpoint::Open(dynamodb_path, &error);
+  if (dynamodb == nullptr || !dynamodb->DeclareTables(apis, &error)) {
+    std::cerr << "wsgw-emulate: " << error << "\n";
+    return 1;
+  }
+  wsgw::Log::Info("dynamodb", {wsgw::Str("database", dynamodb_path)});
+
   wsgw::GatewayOptions options;
   options.apis = std::move(apis);
   options.host = args.host;
   options.port = args.port;
   options.webRoot = web_root;
+  options.awsServices.push_back(dynamodb->AsService());
+  options.servicesOnlyPort = args.dynamodbPort;
   wsgw::Gateway gateway(std::move(options));
-  std::string error;
   if (!gateway.Start(&error)) {
     wsgw::Log::Error("cannot start: " + error);
     return 1;
@@ -304,8 +343,12 @@ int main(int argc, char** argv) {
 
   wsgw::FunctionSupervisor supervisor;
   if (!started.empty()) {
-    wsgw::StartAll(supervisor, started, gateway.apis(),
-                   gateway.host() + ":" + std::to_string(gateway.port()));
+    std::string authority = gateway.host() + ":" + std::to_string(gateway.port());
+    // The SDKs read these (AWS_ENDPOINT_URL_<SERVICE>), so unchanged handler code reaches the
+    // stand-in; one the user set in wsgw's own environment is kept.
+    std::map<std::string, std::string> service_endpoints = {
+        {"AWS_ENDPOINT_URL_DYNAMODB", "http://" + authority}};
+    wsgw::StartAll(supervisor, started, gateway.apis(), authority, service_endpoints);
     if (!supervisor.WaitReady(args.startTimeoutMs, &error)) {
       wsgw::Log::Error("cannot start: " + error);
       return 1;
@@ -326,6 +369,13 @@ int main(int argc, char** argv) {
                 << "/@connections/{connectionId}\n";
     }
   }
+  std::cout << "DynamoDB: http://" << gateway.host() << ":" << gateway.port();
+  if (gateway.servicesOnlyPort() >= 0) {
+    std::cout << " (and alone at http://" << gateway.host() << ":" << gateway.servicesOnlyPort()
+              << ")";
+  }
+  std::cout << "\n";
+  dynamodb->StartSweeping(1000);
   if (!web_root.empty()) {
     std::cout << "Demo pages: http://" << gateway.host() << ":" << gateway.port() << "/\n";
   }

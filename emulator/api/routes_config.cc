@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <cctype>
 #include <limits>
 #include <memory>
 #include <set>
@@ -165,6 +166,10 @@ class Validator {
   std::optional<FunctionConfig> ValidateFunction(const std::string& name, const Json::Value& v,
                                                  const std::string& path);
   void ValidateRoutes(const Json::Value& v, const Json::Value& functions, ApiConfig* api);
+  void ValidateTables(const Json::Value& v, ApiConfig* api);
+  std::optional<TableKeyConfig> TableKey(const Json::Value& v, const std::string& path);
+  std::optional<TableIndexConfig> TableIndex(const std::string& name, const Json::Value& v,
+                                             const std::string& path);
 
   std::string file_;
   std::string dir_;
@@ -214,7 +219,8 @@ LoadResult Validator::Validate(const Json::Value& root) {
     return LoadResult{std::nullopt, std::move(problems_)};
   }
   CheckKeys(root, "$",
-            {"name", "stage", "routeSelectionExpression", "functions", "routes", "limits"});
+            {"name", "stage", "routeSelectionExpression", "functions", "routes", "limits",
+             "tables"});
 
   api.name = fs::path(file_).stem().string();
   if (api.name.empty()) api.name = "api";
@@ -273,8 +279,162 @@ LoadResult Validator::Validate(const Json::Value& root) {
     ValidateRoutes(root["routes"], root["functions"], &api);
   }
 
+  if (root.isMember("tables")) ValidateTables(root["tables"], &api);
+
   if (!problems_.empty()) return LoadResult{std::nullopt, std::move(problems_)};
   return LoadResult{std::move(api), {}};
+}
+
+// DynamoDB's rule for table and index names.
+bool IsTableName(const std::string& s) {
+  if (s.size() < 3 || s.size() > 255) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// "connectionId" (a string key), or {"name": "score", "type": "N"}.
+std::optional<TableKeyConfig> Validator::TableKey(const Json::Value& v, const std::string& path) {
+  constexpr char kExpected[] =
+      "an attribute name (a string key) or {\"name\": ..., \"type\": \"S\" | \"N\" | \"B\"}";
+  if (v.isString() && !v.asString().empty()) return TableKeyConfig{v.asString(), "S"};
+  if (!v.isObject()) {
+    Problem(path, kExpected, Describe(v));
+    return std::nullopt;
+  }
+  CheckKeys(v, path, {"name", "type"});
+  TableKeyConfig key;
+  if (!v["name"].isString() || v["name"].asString().empty()) {
+    Problem(path + ".name", "an attribute name", v.isMember("name") ? Describe(v["name"]) : kMissing);
+    return std::nullopt;
+  }
+  key.name = v["name"].asString();
+  if (v.isMember("type")) {
+    std::string type = v["type"].isString() ? v["type"].asString() : "";
+    if (type != "S" && type != "N" && type != "B") {
+      Problem(path + ".type", "\"S\", \"N\" or \"B\"", Describe(v["type"]));
+      return std::nullopt;
+    }
+    key.type = type;
+  }
+  return key;
+}
+
+std::optional<TableIndexConfig> Validator::TableIndex(const std::string& name,
+                                                      const Json::Value& v,
+                                                      const std::string& path) {
+  if (!v.isObject()) {
+    Problem(path, "an index: {\"hashKey\": ..., \"rangeKey\": ..., \"projection\": ...}",
+            Describe(v));
+    return std::nullopt;
+  }
+  CheckKeys(v, path, {"hashKey", "rangeKey", "projection", "local"});
+  TableIndexConfig index;
+  index.name = name;
+  bool ok = true;
+  if (!IsTableName(name)) {
+    Problem(path, "an index name of 3 to 255 letters, digits, '_', '-' and '.'", Quote(name));
+    ok = false;
+  }
+  if (v.isMember("local")) {
+    if (v["local"].isBool()) {
+      index.local = v["local"].asBool();
+    } else {
+      Problem(path + ".local", "true or false", Describe(v["local"]));
+      ok = false;
+    }
+  }
+  if (!v.isMember("hashKey")) {
+    Problem(path + ".hashKey", "the index's hash key", kMissing);
+    ok = false;
+  } else if (auto key = TableKey(v["hashKey"], path + ".hashKey")) {
+    index.hashKey = *key;
+  } else {
+    ok = false;
+  }
+  if (v.isMember("rangeKey")) {
+    if (auto key = TableKey(v["rangeKey"], path + ".rangeKey")) {
+      index.rangeKey = *key;
+    } else {
+      ok = false;
+    }
+  }
+  if (v.isMember("projection")) {
+    const Json::Value& projection = v["projection"];
+    if (projection.isString() &&
+        (projection.asString() == "ALL" || projection.asString() == "KEYS_ONLY")) {
+      index.projection = projection.asString();
+    } else if (projection.isArray() && !projection.empty()) {
+      index.projection = "INCLUDE";
+      for (Json::ArrayIndex i = 0; i < projection.size(); ++i) {
+        if (projection[i].isString() && !projection[i].asString().empty()) {
+          index.nonKeyAttributes.push_back(projection[i].asString());
+        } else {
+          Problem(Index(path + ".projection", i), "an attribute name", Describe(projection[i]));
+          ok = false;
+        }
+      }
+    } else {
+      Problem(path + ".projection",
+              "\"ALL\", \"KEYS_ONLY\" or an array of the attributes to include", Describe(projection));
+      ok = false;
+    }
+  }
+  if (!ok) return std::nullopt;
+  return index;
+}
+
+void Validator::ValidateTables(const Json::Value& v, ApiConfig* api) {
+  if (!v.isObject()) {
+    Problem("$.tables", "an object of DynamoDB tables (name to table)", Describe(v));
+    return;
+  }
+  for (const std::string& name : v.getMemberNames()) {
+    std::string path = Member("$.tables", name);
+    const Json::Value& t = v[name];
+    if (!IsTableName(name)) {
+      Problem(path, "a table name of 3 to 255 letters, digits, '_', '-' and '.'", Quote(name));
+      continue;
+    }
+    if (!t.isObject()) {
+      Problem(path, "a table: {\"hashKey\": ..., \"rangeKey\": ..., \"indexes\": ..., \"ttlAttribute\": ...}",
+              Describe(t));
+      continue;
+    }
+    CheckKeys(t, path, {"hashKey", "rangeKey", "indexes", "ttlAttribute"});
+    TableConfig table;
+    table.name = name;
+    if (!t.isMember("hashKey")) {
+      Problem(path + ".hashKey", "the table's hash (partition) key", kMissing);
+    } else if (auto key = TableKey(t["hashKey"], path + ".hashKey")) {
+      table.hashKey = *key;
+    }
+    if (t.isMember("rangeKey")) {
+      if (auto key = TableKey(t["rangeKey"], path + ".rangeKey")) table.rangeKey = *key;
+    }
+    if (t.isMember("indexes")) {
+      const Json::Value& indexes = t["indexes"];
+      if (!indexes.isObject()) {
+        Problem(path + ".indexes", "an object of indexes (name to index)", Describe(indexes));
+      } else {
+        for (const std::string& index_name : indexes.getMemberNames()) {
+          if (auto index = TableIndex(index_name, indexes[index_name],
+                                      Member(path + ".indexes", index_name))) {
+            table.indexes.push_back(std::move(*index));
+          }
+        }
+      }
+    }
+    if (t.isMember("ttlAttribute")) {
+      if (auto attribute = String(t["ttlAttribute"], path + ".ttlAttribute")) {
+        table.ttlAttribute = *attribute;
+      }
+    }
+    api->tables.push_back(std::move(table));
+  }
 }
 
 void Validator::ValidateLimits(const Json::Value& v, ApiConfig* api) {

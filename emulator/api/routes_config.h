@@ -47,6 +47,29 @@ struct RouteConfig {
   bool routeResponse = false;
 };
 
+// A DynamoDB table the API's functions use ("tables"), created at start-up when missing.
+struct TableKeyConfig {
+  std::string name;
+  std::string type = "S";  // "S", "N" or "B"
+};
+
+struct TableIndexConfig {
+  std::string name;
+  bool local = false;  // a local secondary index (same hash key as the table)
+  TableKeyConfig hashKey;
+  std::optional<TableKeyConfig> rangeKey;
+  std::string projection = "ALL";            // "ALL", "KEYS_ONLY" or "INCLUDE"
+  std::vector<std::string> nonKeyAttributes;  // INCLUDE
+};
+
+struct TableConfig {
+  std::string name;
+  TableKeyConfig hashKey;
+  std::optional<TableKeyConfig> rangeKey;
+  std::vector<TableIndexConfig> indexes;
+  std::optional<std::string> ttlAttribute;
+};
+
 struct ApiConfig {
   std::string file;        // the routes file as given
   std::string dir;         // its folder, absolute; relative paths resolve against it
@@ -58,6 +81,7 @@ struct ApiConfig {
   std::map<std::string, FunctionConfig> functions;
   std::map<std::string, RouteConfig> routes;
   Limits limits;
+  std::vector<TableConfig> tables;  // in name order
 
   const RouteConfig* FindRoute(const std::string& key) const;
   const FunctionConfig* FunctionFor(const std::string& route_key) const;  // null if no route

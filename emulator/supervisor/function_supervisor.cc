@@ -400,7 +400,8 @@ int FunctionSupervisor::FreePort() {
 }
 
 ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,
-                           const std::string& management_endpoint) {
+                           const std::string& management_endpoint,
+                           const std::map<std::string, std::string>& service_endpoints) {
   ProcessSpec spec;
   spec.name = function.name;
   spec.port = port;
@@ -430,6 +431,7 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   set_default("AWS_DEFAULT_REGION", spec.env["AWS_REGION"]);
   set_default("AWS_ACCESS_KEY_ID", "wsgw-local-placeholder");
   set_default("AWS_SECRET_ACCESS_KEY", "wsgw-local-placeholder");
+  for (const auto& [key, value] : service_endpoints) set_default(key.c_str(), value);
   spec.env["WSGW_FUNCTION_HOST"] = "127.0.0.1";
   spec.env["WSGW_FUNCTION_PORT"] = std::to_string(port);
   spec.env["WSGW_MANAGEMENT_ENDPOINT"] = management_endpoint;
@@ -456,12 +458,13 @@ std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis) {
 }
 
 void StartAll(FunctionSupervisor& supervisor, const std::vector<StartedFunction>& functions,
-              const std::vector<ApiConfig>& apis, const std::string& gateway_authority) {
+              const std::vector<ApiConfig>& apis, const std::string& gateway_authority,
+              const std::map<std::string, std::string>& service_endpoints) {
   for (const StartedFunction& entry : functions) {
     const ApiConfig& api = apis[entry.api];
     const FunctionConfig& function = api.functions.at(entry.function);
     std::string endpoint = "http://" + gateway_authority + "/" + api.stage;
-    supervisor.Start(ProcessSpecFor(function, api, entry.port, endpoint));
+    supervisor.Start(ProcessSpecFor(function, api, entry.port, endpoint, service_endpoints));
   }
 }
 
