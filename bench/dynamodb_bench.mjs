@@ -2,7 +2,7 @@
 // tests/node_modules) measured in one run, the way functions use them: DynamoDBDocumentClient.
 //
 //   node bench/dynamodb_bench.mjs [--duration 5] [--clients 20] [--max-items 1000000]
-//                                 [--seed-seconds 120] [--targets wsgw,dynalite]
+//                                 [--seed-seconds 240] [--targets wsgw,dynalite]
 //                                 [--bin build/bin/wsgw-emulate]
 //
 // Part 1, operations: --clients DocumentClients, each on its own keep-alive connection, run
@@ -41,7 +41,7 @@ function parseArgs(argv) {
     duration: 5,
     clients: 20,
     maxItems: 1_000_000,
-    seedSeconds: 120,
+    seedSeconds: 240,
     targets: ['wsgw', 'dynalite'],
     bin:
       process.env.WSGW_BIN ||
