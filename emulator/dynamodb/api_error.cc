@@ -7,6 +7,7 @@ namespace {
 
 constexpr char kDynamoDbPrefix[] = "com.amazonaws.dynamodb.v20120810#";
 constexpr char kCoralPrefix[] = "com.amazon.coral.service#";
+constexpr char kCoralValidatePrefix[] = "com.amazon.coral.validate#";
 
 ApiError DynamoDbError(const std::string& kind, const std::string& message) {
   return ApiError(kDynamoDbPrefix + kind, message);
@@ -25,7 +26,13 @@ Json::Value ErrorBody(const ApiError& error) {
   return body;
 }
 
+// DynamoDB's request-shape checks ("1 validation error detected: Value null at 'tableName'
+// failed to satisfy constraint: ...") come from AWS's service framework, whose __type names its
+// own namespace; everything else DynamoDB checks itself.
 ApiError ValidationError(const std::string& message) {
+  bool constraint = message.find(" validation error detected: ") != std::string::npos ||
+                    message.find(" validation errors detected: ") != std::string::npos;
+  if (constraint) return ApiError(kCoralValidatePrefix + std::string("ValidationException"), message);
   return DynamoDbError("ValidationException", message);
 }
 

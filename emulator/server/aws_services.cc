@@ -40,16 +40,22 @@ bool AwsServices::Claim(lws* wsi, const std::string& method) {
   if (server_.options.awsServices.empty() || method != "POST") return false;
   std::string target = TargetHeader(wsi);
   if (target.empty()) return false;
+  // A target no service names goes to the first with no operation, for it to answer as AWS
+  // does (DynamoDB: UnknownOperationException).
+  const AwsJsonService* chosen = &server_.options.awsServices.front();
+  std::string operation;
   for (const AwsJsonService& service : server_.options.awsServices) {
-    if (target.size() > service.targetPrefix.size() && target.starts_with(service.targetPrefix)) {
-      Request& request = requests_[wsi];
-      request.serial = nextSerial_++;
-      request.service = &service;
-      request.operation = target.substr(service.targetPrefix.size());
-      return true;
+    if (target.starts_with(service.targetPrefix)) {
+      chosen = &service;
+      operation = target.substr(service.targetPrefix.size());
+      break;
     }
   }
-  return false;
+  Request& request = requests_[wsi];
+  request.serial = nextSerial_++;
+  request.service = chosen;
+  request.operation = std::move(operation);
+  return true;
 }
 
 int AwsServices::OnBody(lws* wsi, const char* data, size_t length) {

@@ -204,11 +204,8 @@ int HeldHandshake::ReadHead() {
 }
 
 std::optional<std::string> HeldHandshakes::ServicesOnlyRefusal(const HttpHead& head) const {
-  std::optional<std::string> target = head.Header("X-Amz-Target");
-  if (!head.upgradeWebSocket && head.method == "POST" && target) {
-    for (const AwsJsonService& service : server_.options.awsServices) {
-      if (target->starts_with(service.targetPrefix)) return std::nullopt;
-    }
+  if (!head.upgradeWebSocket && head.method == "POST" && head.Header("X-Amz-Target")) {
+    return std::nullopt;
   }
   std::string names;
   for (const AwsJsonService& service : server_.options.awsServices) {
