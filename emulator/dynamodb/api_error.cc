@@ -26,14 +26,10 @@ Json::Value ErrorBody(const ApiError& error) {
   return body;
 }
 
-// DynamoDB's request-shape checks ("1 validation error detected: Value null at 'tableName'
-// failed to satisfy constraint: ...") come from AWS's service framework, whose __type names its
-// own namespace; everything else DynamoDB checks itself.
+// DynamoDB's ValidationException comes from AWS's service framework, whose __type names its own
+// namespace (every other exception is DynamoDB's own).
 ApiError ValidationError(const std::string& message) {
-  bool constraint = message.find(" validation error detected: ") != std::string::npos ||
-                    message.find(" validation errors detected: ") != std::string::npos;
-  if (constraint) return ApiError(kCoralValidatePrefix + std::string("ValidationException"), message);
-  return DynamoDbError("ValidationException", message);
+  return ApiError(kCoralValidatePrefix + std::string("ValidationException"), message);
 }
 
 ApiError MissingMemberError(const std::string& member) {

@@ -1,7 +1,7 @@
 // ApiError: a refused DynamoDB request as DynamoDB words it. Every operation throws one of these
 // for bad input or a failed condition; Service turns it into the response with ErrorBody(), the
 // one place that builds error bodies, so every refusal has AWS's exact shape:
-//   {"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"..."}
+//   {"__type":"com.amazon.coral.validate#ValidationException","message":"..."}
 // plus, for some kinds, extra members (CancellationReasons, Item).
 #pragma once
 
@@ -14,7 +14,7 @@ namespace wsgw::dynamodb {
 
 class ApiError : public std::runtime_error {
  public:
-  // `type` is the full __type, e.g. "com.amazonaws.dynamodb.v20120810#ValidationException".
+  // `type` is the full __type, e.g. "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException".
   ApiError(std::string type, const std::string& message, int status = 400);
 
   const std::string& type() const { return type_; }

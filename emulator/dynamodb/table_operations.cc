@@ -36,7 +36,7 @@ Json::Value CreateTable(OperationContext& context, const Json::Value& request) {
   schema.creation_time = context.now;
   const TableSchema& created = context.catalog.Add(std::move(schema));
   Json::Value response;
-  response["TableDescription"] = Description(context, created, "ACTIVE");
+  response["TableDescription"] = Description(context, created, "CREATING");
   return response;
 }
 
@@ -145,7 +145,7 @@ Json::Value UpdateTable(OperationContext& context, const Json::Value& request) {
   }
   const TableSchema& updated = context.catalog.Replace(schema);
   Json::Value response;
-  response["TableDescription"] = Description(context, updated, "ACTIVE");
+  response["TableDescription"] = Description(context, updated, "UPDATING");
   return response;
 }
 

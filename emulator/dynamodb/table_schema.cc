@@ -510,7 +510,8 @@ Json::Value Describe(const TableSchema& schema, const std::string& region,
     entry["ItemCount"] = Json::Int64(statistics.item_count);
     entry["IndexArn"] = TableArn(region, schema.name) + "/index/" + index.name;
     if (index.global) {
-      entry["IndexStatus"] = "ACTIVE";
+      // A table being created has its indexes created with it; DescribeTable says ACTIVE at once.
+      entry["IndexStatus"] = status == "CREATING" ? "CREATING" : "ACTIVE";
       entry["ProvisionedThroughput"] = ThroughputJson(index.read_capacity, index.write_capacity);
       table["GlobalSecondaryIndexes"].append(entry);
     } else {

@@ -1,5 +1,7 @@
 #include "server/aws_services.h"
 
+#include <zlib.h>
+
 #include <utility>
 #include <vector>
 
@@ -108,8 +110,12 @@ int AwsServices::OnWritable(lws* wsi) {
   if (it == requests_.end() || !it->second.answered) return 0;
   Request request = std::move(it->second);
   requests_.erase(it);
+  // DynamoDB sends the body's CRC32; boto3 and the JS SDK check it when it is there.
+  const std::string& body = request.answer.body;
+  uLong crc = crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(body.data()),
+                    static_cast<uInt>(body.size()));
   std::vector<std::pair<std::string, std::string>> headers = {
-      {"x-amzn-RequestId", NewAmznRequestId()}};
+      {"x-amzn-RequestId", NewAmznRequestId()}, {"x-amz-crc32", std::to_string(crc)}};
   return WriteHttpResponse(wsi, request.answer.status, request.service->contentType, headers,
                            request.answer.body);
 }
