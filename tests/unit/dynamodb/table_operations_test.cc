@@ -9,14 +9,14 @@ namespace {
 
 using TableOperationsTest = ServiceTest;
 
-TEST_F(TableOperationsTest, CreateTable_DescribesAnActiveTableWithArnAndCreationTime) {
+TEST_F(TableOperationsTest, CreateTable_AnswersCreatingThenDescribesActiveWithArnAndCreationTime) {
   Json::Value created = Ok("CreateTable", R"j({"TableName":"users",
     "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
     "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],
     "ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":3}})j");
   const Json::Value& table = created["TableDescription"];
   EXPECT_EQ(table["TableName"], "users");
-  EXPECT_EQ(table["TableStatus"], "ACTIVE");
+  EXPECT_EQ(table["TableStatus"], "CREATING");  // as CreateTable answers; DescribeTable: ACTIVE
   EXPECT_EQ(table["TableArn"], "arn:aws:dynamodb:eu-west-1:000000000000:table/users");
   EXPECT_EQ(table["CreationDateTime"].asDouble(), 1700000000);
   EXPECT_EQ(table["ItemCount"], 0);
