@@ -17,7 +17,9 @@ import datetime
 import decimal
 import http.server
 import importlib
+import importlib.abc
 import importlib.machinery
+import importlib.util
 import json
 import logging
 import os
@@ -122,6 +124,52 @@ def _install_fresh_loader(root):
 
     sys.path_hooks.insert(0, hook)
     sys.path_importer_cache.clear()
+
+
+class _ServiceEndpointsFromEnvironment(importlib.abc.MetaPathFinder):
+    """Makes an older botocore (before 1.31, e.g. Debian 12's 1.29) honour AWS_ENDPOINT_URL and
+    AWS_ENDPOINT_URL_<SERVICE>, as current SDKs do by themselves: the gateway points DynamoDB's
+    client at itself that way, and the handler's code must not need an endpoint_url to get there.
+    Patches botocore.session when (and only if) the handler imports it; newer botocore is left
+    as it is."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        original_exec = spec.loader.exec_module
+
+        def exec_module(module):
+            original_exec(module)
+            _patch_create_client(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _patch_create_client(session_module):
+    import botocore
+
+    try:
+        version = tuple(int(part) for part in botocore.__version__.split(".")[:2])
+    except ValueError:
+        return
+    if version >= (1, 31):
+        return
+    create_client = session_module.Session.create_client
+
+    def with_endpoint_from_environment(self, service_name, *args, **kwargs):
+        if kwargs.get("endpoint_url") is None and len(args) < 4:
+            variable = "AWS_ENDPOINT_URL_" + service_name.upper().replace("-", "_")
+            endpoint = os.environ.get(variable) or os.environ.get("AWS_ENDPOINT_URL")
+            if endpoint:
+                kwargs["endpoint_url"] = endpoint
+        return create_client(self, service_name, *args, **kwargs)
+
+    session_module.Session.create_client = with_endpoint_from_environment
 
 
 def load_handler(handler_string):
@@ -341,6 +389,7 @@ def run_worker(request_fd, response_fd, root, handler_string):
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != host_dir]
     sys.path.insert(0, root)
     _install_fresh_loader(root)
+    sys.meta_path.insert(0, _ServiceEndpointsFromEnvironment())
     _setup_logging()
 
     try:
