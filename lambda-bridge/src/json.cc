@@ -1,11 +1,10 @@
 // ToJson / ParseJson: the one JSON dialect every part of lambda-bridge writes and reads. ParseJson
 // asks simdjson first and jsoncpp whenever simdjson cannot give jsoncpp's answer (json_readers.h).
-#include "base/json.h"
-
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "base/json.h"
 #include "json_readers.h"
 #include "wsgw/lambda.h"
 
