@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../../lambda-bridge/src/json_readers.h"
+#include "json_readers.h"
 #include "base/json.h"
 #include "api/lambda_event.h"
 #include "wsgw/lambda.h"
