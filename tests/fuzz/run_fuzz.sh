@@ -23,7 +23,7 @@ root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event)
 # The emulator sources the targets need; all go into one static library.
 sources=(api/routes_config api/selection_expression api/management_path base/http_head api/lambda_event base/json
-         base/utf8 base/log)
+         base/utf8 base/log base/ids base/base64)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
