@@ -3,8 +3,7 @@
 #include "base/base64.h"
 #include "base/http_head.h"
 #include "api/function_answer_internal.h"
-#include "base/json_fast_path.h"
-#include "base/json_text.h"
+#include "base/json.h"
 
 #include <json/json.h>
 #include <simdjson.h>

@@ -1,11 +1,5 @@
 #include "api/lambda_event.h"
 
-#include "base/http_head.h"
-#include "base/json_text.h"
-#include "base/utf8.h"
-
-#include "base/ids.h"
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -18,6 +12,11 @@
 #include <stdexcept>
 #include <string_view>
 #include <utility>
+
+#include "base/http_head.h"
+#include "base/ids.h"
+#include "base/json.h"
+#include "base/utf8.h"
 
 namespace wsgw {
 namespace {
@@ -41,31 +40,9 @@ bool IsOneOf(std::string_view name, std::initializer_list<std::string_view> name
   return false;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte; a '%' not followed by
 // two hex digits is kept literally.
-std::string FormDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out.push_back(' ');
-    } else if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 &&
-               HexValue(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return ToValidUtf8(out);
-}
+std::string FormDecode(std::string_view in) { return ToValidUtf8(PercentDecode(in, true)); }
 
 // Fills `single` (last value wins) and `multi` (every value, in order) from name/value pairs.
 template <typename Pairs>
@@ -192,50 +169,6 @@ Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::st
 }
 
 namespace {
-
-// A JSON string literal as jsoncpp's writer prints it with emitUTF8: '"', '\\' and the control
-// characters escaped (\b \f \n \r \t by name, the rest as lower-case \u00xx), everything else,
-// DEL and UTF-8 included, copied as is. `text` must be valid UTF-8.
-void AppendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.substr(run, i - run));
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default: {
-        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0x0f]};
-        out.append(escaped, sizeof escaped);
-      }
-    }
-  }
-  out.append(text.substr(run));
-  out.push_back('"');
-}
 
 void AppendUtf8JsonString(std::string& out, std::string_view text) {
   if (IsValidUtf8(text)) {

@@ -15,6 +15,8 @@
 #include <set>
 #include <sstream>
 
+#include "base/json.h"
+
 namespace wsgw {
 namespace {
 
@@ -31,23 +33,8 @@ bool IsPlainKey(const std::string& key) {
 }
 
 std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c == '\n') {
-      out.append("\\n");
-    } else if (c < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
+  std::string out;
+  AppendJsonString(out, s, ShortEscapes::kNewlineOnly);
   return out;
 }
 
@@ -704,23 +691,14 @@ std::vector<std::string> ApiConfig::RouteKeys() const {
 
 LoadResult ParseRoutes(const std::string& json_text, const std::string& file,
                        const std::string& dir) {
-  Json::CharReaderBuilder builder;
   // Strict, so a repeated key or a comment is reported rather than silently half-applied.
-  Json::CharReaderBuilder::strictMode(&builder.settings_);
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  Json::Value root;
   std::string errors;
-  try {
-    if (!reader->parse(json_text.data(), json_text.data() + json_text.size(), &root, &errors)) {
-      return ProblemResult(file, "a JSON object", FirstError(errors));
-    }
-  } catch (const std::exception& e) {
-    return ProblemResult(file, "a JSON object", e.what());
-  }
+  std::optional<Json::Value> root = ParseStrictJson(json_text, DuplicateKeys::kRejected, &errors);
+  if (!root) return ProblemResult(file, "a JSON object", FirstError(errors));
   std::error_code ec;
   fs::path base = (dir.empty() ? fs::current_path(ec) : fs::absolute(dir, ec)).lexically_normal();
   if (base.filename().empty() && base.has_relative_path()) base = base.parent_path();
-  return Validator(file, base.string()).Validate(root);
+  return Validator(file, base.string()).Validate(*root);
 }
 
 LoadResult LoadRoutesFile(const std::string& path) {

@@ -5,11 +5,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <memory>
 #include <string>
 
-#include "base/json_fast_path.h"
 #include "api/selection_expression_internal.h"
+#include "base/json.h"
 
 namespace wsgw {
 namespace {
@@ -78,45 +77,6 @@ void AppendShortestDouble(double d, std::string* out) {
   out->append(buffer, result.ptr);
 }
 
-void AppendJsonString(const std::string& s, std::string* out) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendScalar(const Json::Value& v, std::string* out) {
   switch (v.type()) {
     case Json::nullValue:
@@ -144,7 +104,7 @@ void AppendScalar(const Json::Value& v, std::string* out) {
 void AppendJson(const Json::Value& v, std::string* out) {
   switch (v.type()) {
     case Json::stringValue:
-      AppendJsonString(v.asString(), out);
+      AppendJsonString(*out, v.asString());
       break;
     case Json::arrayValue: {
       out->push_back('[');
@@ -161,7 +121,7 @@ void AppendJson(const Json::Value& v, std::string* out) {
       for (auto it = v.begin(); it != v.end(); ++it) {
         if (!first) out->push_back(',');
         first = false;
-        AppendJsonString(it.name(), out);
+        AppendJsonString(*out, it.name());
         out->push_back(':');
         AppendJson(*it, out);
       }
@@ -223,26 +183,8 @@ bool AppendSelectionTextFast(simdjson::dom::element v, std::string* out) {
 }
 
 std::optional<Json::Value> ParseJsonObject(std::string_view body) {
-  // Building a reader costs more than most parses: one per thread, made once.
-  thread_local std::unique_ptr<Json::CharReader> reader = [] {
-    Json::CharReaderBuilder builder;
-    Json::CharReaderBuilder::strictMode(&builder.settings_);
-    // Clients are not configuration: a repeated key is accepted, the last one wins, as in
-    // JavaScript's JSON.parse.
-    builder.settings_["rejectDupKeys"] = false;
-    return std::unique_ptr<Json::CharReader>(builder.newCharReader());
-  }();
-  Json::Value root;
-  std::string errors;
-  try {
-    if (!reader->parse(body.data(), body.data() + body.size(), &root, &errors)) {
-      return std::nullopt;
-    }
-  } catch (const std::exception&) {
-    // jsoncpp throws when nesting exceeds its stack limit; to us that body is just not JSON.
-    return std::nullopt;
-  }
-  if (!root.isObject()) return std::nullopt;
+  std::optional<Json::Value> root = ParseStrictJson(body, DuplicateKeys::kLastWins);
+  if (!root || !root->isObject()) return std::nullopt;
   return root;
 }
 

@@ -9,6 +9,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "base/json.h"
+
 namespace wsgw {
 namespace {
 
@@ -43,12 +45,7 @@ std::string JsonLine(LogLevel level, std::string_view msg, const std::vector<Log
       line[field.key] = field.value;
     }
   }
-  Json::StreamWriterBuilder builder;
-  builder["indentation"] = "";
-  builder["emitUTF8"] = true;
-  builder["precision"] = 3;
-  builder["precisionType"] = "decimal";
-  return Json::writeString(builder, line);
+  return CompactJsonRounded(line, 3);
 }
 
 // Values with spaces or quotes are quoted so that a line stays splittable on spaces.

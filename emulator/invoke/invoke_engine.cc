@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "base/http_head.h"
-#include "base/json_text.h"
+#include "base/json.h"
 #include "invoke/plain_http_client.h"
 
 namespace wsgw {

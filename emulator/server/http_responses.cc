@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "base/json_text.h"
+#include "base/json.h"
 
 namespace wsgw {
 

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/json_text.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/utf8.h"
 #include "server/http_responses.h"

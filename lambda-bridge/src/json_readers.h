@@ -6,29 +6,22 @@
 
 #include <json/json.h>
 
-#include <cstddef>
 #include <optional>
 #include <string_view>
 
 namespace wsgw::lambda {
 
-// Texts nesting deeper go to jsoncpp. Far below jsoncpp's stackLimit (1000), so that everything
-// simdjson accepts, jsoncpp accepts too.
-constexpr size_t kSimdjsonMaxDepth = 64;
-
-// Longer texts go to jsoncpp: a simdjson parser keeps buffers many times the size of the longest
-// text it has parsed for the life of its thread (one per connection from the gateway).
-constexpr size_t kSimdjsonMaxBytes = 64 * 1024;
-
-// jsoncpp's strict reader with lambda-bridge's settings. nullopt when `text` is not JSON to it.
+// jsoncpp's reader as the handler runtime has always read (wsgw::ParseJson without comments).
+// nullopt when `text` is not JSON to it.
 std::optional<Json::Value> ParseJsonWithJsoncpp(std::string_view text);
 
 // What ParseJsonWithJsoncpp(text) returns, when that is a value and simdjson can build the same
 // one; otherwise nullopt, which means "ask jsoncpp", never "not JSON". Declines in particular:
 // whatever simdjson rejects (invalid UTF-8, unescaped control characters, lone surrogates, trailing
 // commas, a byte-order mark, integers beyond 64 bits: jsoncpp accepts some of these), texts longer
-// than kSimdjsonMaxBytes or deeper than kSimdjsonMaxDepth, and texts with a fraction or exponent
-// while the global C++ locale is not the classic one (jsoncpp reads those through it).
+// than kFastJsonMaxBytes or deeper than kFastJsonMaxDepth (the gateway's limits, base/json.h), and
+// texts with a fraction or exponent while the global C++ locale is not the classic one (jsoncpp
+// reads those through it).
 std::optional<Json::Value> ParseJsonWithSimdjson(std::string_view text);
 
 }  // namespace wsgw::lambda

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/json.h"
 #include "json_readers.h"
 
 namespace wsgw::lambda {
@@ -305,18 +306,18 @@ class TreeBuilder {
 std::optional<Json::Value> ParseJsonWithSimdjson(std::string_view text) {
   // Empty text is not JSON to simdjson either, and may have a null data(), which simdjson would
   // hand to memcpy.
-  if (text.empty() || text.size() > kSimdjsonMaxBytes) return std::nullopt;
+  if (text.empty() || text.size() > kFastJsonMaxBytes) return std::nullopt;
   // A parser's buffers cost more to set up than an event costs to parse: one per thread. Its
   // maximum depth stays what it was allocated with when it grows for a longer text.
   thread_local ThreadState state = [] {
     ThreadState made;
-    if (made.parser.allocate(4096, kSimdjsonMaxDepth) != simdjson::SUCCESS) {
+    if (made.parser.allocate(4096, kFastJsonMaxDepth) != simdjson::SUCCESS) {
       made.parser = simdjson::dom::parser();
     }
     return made;
   }();
   // Only when that allocation failed: a parser made by default would nest as deep as 1024.
-  if (state.parser.max_depth() != kSimdjsonMaxDepth) return std::nullopt;
+  if (state.parser.max_depth() != kFastJsonMaxDepth) return std::nullopt;
   // Parsing from a pointer copies into the parser's own padded buffer, reused from call to call.
   simdjson::dom::element root;
   if (state.parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {

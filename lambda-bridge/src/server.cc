@@ -11,11 +11,9 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -24,7 +22,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -33,6 +30,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/http_head.h"
+#include "base/ids.h"
 #include "wsgw/lambda.h"
 
 namespace wsgw::lambda {
@@ -66,26 +65,6 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// A version-4 UUID for the invocation's request id. It only has to be unique, not secret: a
-// per-thread generator seeded once by the OS (libuuid asks the OS for every id, a system call
-// that cost more than parsing the event).
-std::string NewUuid() {
-  thread_local std::mt19937_64 generator = [] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }();
-  uuid_t uuid;
-  uint64_t high = generator(), low = generator();
-  std::memcpy(uuid, &high, sizeof high);
-  std::memcpy(uuid + sizeof high, &low, sizeof low);
-  uuid[6] = static_cast<unsigned char>((uuid[6] & 0x0f) | 0x40);  // version 4
-  uuid[8] = static_cast<unsigned char>((uuid[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  char text[37];
-  uuid_unparse_lower(uuid, text);
-  return text;
-}
-
 std::string ErrnoText(int error) { return std::strerror(error); }
 
 bool SendAll(int fd, std::string_view data) {
@@ -98,42 +77,6 @@ bool SendAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(sent));
   }
   return true;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      int high = HexValue(text[i + 1]);
-      int low = HexValue(text[i + 2]);
-      if (high >= 0 && low >= 0) {
-        out.push_back(static_cast<char>(high * 16 + low));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(text[i]);
-  }
-  return out;
 }
 
 const char* ReasonPhrase(int status) {
@@ -322,7 +265,7 @@ std::optional<std::string> InvokedFunction(std::string_view path) {
   std::string_view name =
       path.substr(kInvokePrefix.size(), path.size() - kInvokePrefix.size() - kInvokeSuffix.size());
   if (name.find('/') != std::string_view::npos) return std::nullopt;
-  return PercentDecode(name);
+  return PercentDecode(name, false);
 }
 
 // Non-blocking so that Stop() can never be held up by a full pipe.
@@ -413,7 +356,7 @@ struct Server::Impl {
 
   Response Invoke(const Request& request, const std::string& url_function_name) const {
     Context context;
-    context.aws_request_id = NewUuid();
+    context.aws_request_id = NewAmznRequestId();
     context.function_name =
         options.function_name.empty() ? url_function_name : options.function_name;
     context.deadline = std::chrono::steady_clock::now() + options.timeout;

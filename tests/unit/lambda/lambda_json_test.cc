@@ -19,7 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../../lambda-bridge/src/json_readers.h"
+#include "json_readers.h"
+#include "base/json.h"
 #include "api/lambda_event.h"
 #include "wsgw/lambda.h"
 
@@ -414,8 +415,8 @@ TEST(LambdaJson, NonJsonIsRejectedAsBefore) {
 std::string NestedArrays(size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
 TEST(LambdaJson, DeepTextsGoToJsoncppAndItsLimit) {
-  ExpectAnsweredBySimdjson(NestedArrays(kSimdjsonMaxDepth));
-  ExpectLeftToJsoncpp(NestedArrays(kSimdjsonMaxDepth + 1));
+  ExpectAnsweredBySimdjson(NestedArrays(kFastJsonMaxDepth));
+  ExpectLeftToJsoncpp(NestedArrays(kFastJsonMaxDepth + 1));
   ExpectLeftToJsoncpp(NestedArrays(1000));
   ExpectLeftToJsoncpp(NestedArrays(1001));
   ExpectLeftToJsoncpp(NestedArrays(100000));
@@ -426,12 +427,12 @@ TEST(LambdaJson, DeepTextsGoToJsoncppAndItsLimit) {
 TEST(LambdaJson, LongTextsGoToJsoncpp) {
   const std::string frame = R"({"body":""})";
   std::string longest = frame;
-  longest.insert(9, kSimdjsonMaxBytes - frame.size(), 'z');
+  longest.insert(9, kFastJsonMaxBytes - frame.size(), 'z');
   ExpectAnsweredBySimdjson(longest);
   ExpectLeftToJsoncpp(longest + " ");
   // The parser grew for the longest text; it keeps its depth limit.
-  ExpectAnsweredBySimdjson(NestedArrays(kSimdjsonMaxDepth));
-  ExpectLeftToJsoncpp(NestedArrays(kSimdjsonMaxDepth + 1));
+  ExpectAnsweredBySimdjson(NestedArrays(kFastJsonMaxDepth));
+  ExpectLeftToJsoncpp(NestedArrays(kFastJsonMaxDepth + 1));
 }
 
 // A decimal comma, as some locales have.

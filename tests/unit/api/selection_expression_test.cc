@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "base/json_fast_path.h"
+#include "base/json.h"
 #include "api/selection_expression_internal.h"
 
 namespace wsgw {

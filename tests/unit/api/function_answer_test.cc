@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "api/function_answer_internal.h"
-#include "base/json_fast_path.h"
+#include "base/json.h"
 
 namespace wsgw {
 namespace {
