@@ -369,12 +369,20 @@ int main(int argc, char** argv) {
                 << "/@connections/{connectionId}\n";
     }
   }
-  std::cout << "DynamoDB: http://" << gateway.host() << ":" << gateway.port();
-  if (gateway.servicesOnlyPort() >= 0) {
-    std::cout << " (and alone at http://" << gateway.host() << ":" << gateway.servicesOnlyPort()
-              << ")";
+  std::string dynamodb_url = "http://" + gateway.host() + ":" + std::to_string(gateway.port());
+  std::string dynamodb_only_url =
+      gateway.servicesOnlyPort() < 0
+          ? ""
+          : "http://" + gateway.host() + ":" + std::to_string(gateway.servicesOnlyPort());
+  if (wsgw::Log::format() == wsgw::LogFormat::kJson) {
+    std::vector<wsgw::LogField> fields = {wsgw::Str("endpoint", dynamodb_url)};
+    if (!dynamodb_only_url.empty()) fields.push_back(wsgw::Str("onlyEndpoint", dynamodb_only_url));
+    wsgw::Log::Info("serving dynamodb", fields);
+  } else {
+    std::cout << "DynamoDB: " << dynamodb_url;
+    if (!dynamodb_only_url.empty()) std::cout << " (and alone at " << dynamodb_only_url << ")";
+    std::cout << "\n";
   }
-  std::cout << "\n";
   dynamodb->StartSweeping(1000);
   if (!web_root.empty()) {
     std::cout << "Demo pages: http://" << gateway.host() << ":" << gateway.port() << "/\n";

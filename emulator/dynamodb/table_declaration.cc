@@ -1,6 +1,7 @@
 #include "dynamodb/table_declaration.h"
 
 #include <set>
+#include <utility>
 
 namespace wsgw::dynamodb {
 namespace {
@@ -27,9 +28,11 @@ Json::Value CreateTableRequest(const TableDeclaration& declaration) {
   request["BillingMode"] = "PAY_PER_REQUEST";
   request["KeySchema"] = KeySchemaFor(declaration.hash_key, declaration.range_key);
   request["AttributeDefinitions"] = Json::Value(Json::arrayValue);
-  std::set<std::string> defined;
+  // One definition per attribute and type: an attribute declared with two types is defined
+  // twice, and CreateTable refuses that as it would a client's request.
+  std::set<std::pair<std::string, std::string>> defined;
   auto define = [&](const DeclaredKey& key) {
-    if (!defined.insert(key.name).second) return;
+    if (!defined.insert({key.name, key.type}).second) return;
     Json::Value definition;
     definition["AttributeName"] = key.name;
     definition["AttributeType"] = key.type;

@@ -198,7 +198,7 @@ TEST(RoutesConfig, ReportsEveryProblemAtOnce) {
   const std::vector<std::string> expected = {
       file +
           ": $.fuctions: expected one of the keys \"name\", \"stage\", "
-          "\"routeSelectionExpression\", \"functions\", \"routes\" or \"limits\", found an "
+          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", found an "
           "unknown key \"fuctions\"",
       file + ": $.name: expected a string, found a number (42)",
       file +
@@ -454,7 +454,7 @@ TEST(RoutesConfig, RejectsUnknownKeysAtEveryLevelListingTheAllowedOnes) {
       })"),
       (std::vector<std::string>{
           "routes.json: $.version: expected one of the keys \"name\", \"stage\", "
-          "\"routeSelectionExpression\", \"functions\", \"routes\" or \"limits\", found an "
+          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", found an "
           "unknown key \"version\"",
           "routes.json: $.limits.maxMessageSize: expected one of the keys \"maxMessageBytes\", "
           "\"maxFrameBytes\", \"idleTimeoutSeconds\", \"maxConnectionSeconds\" or "
@@ -627,6 +627,68 @@ TEST(RoutesConfig, ASmallerMessageLimitAloneShrinksTheDefaultFrameLimit) {
   ASSERT_TRUE(result.api.has_value()) << testing::PrintToString(Strings(result));
   EXPECT_EQ(result.api->limits.maxMessageBytes, 1000);
   EXPECT_EQ(result.api->limits.maxFrameBytes, 1000);
+}
+
+
+TEST(RoutesConfig, LoadsDeclaredTablesWithKeysIndexesAndTtl) {
+  LoadResult result = Parse(R"({
+    "functions": {"f": {"url": "http://127.0.0.1:9/"}},
+    "routes": {"$default": {"function": "f"}},
+    "tables": {
+      "connections": {
+        "hashKey": "connectionId",
+        "indexes": {"byRoom": {"hashKey": "roomId", "projection": "KEYS_ONLY"},
+                    "byAge": {"hashKey": "roomId", "rangeKey": {"name": "joinedAt", "type": "N"},
+                              "projection": ["nick"]}},
+        "ttlAttribute": "expiresAt"
+      },
+      "scores": {"hashKey": {"name": "game", "type": "S"}, "rangeKey": {"name": "score", "type": "N"}}
+    }
+  })");
+  ASSERT_TRUE(result.api) << Strings(result).front();
+  ASSERT_EQ(result.api->tables.size(), 2u);
+  const TableConfig& connections = result.api->tables[0];
+  EXPECT_EQ(connections.name, "connections");
+  EXPECT_EQ(connections.hashKey.name, "connectionId");
+  EXPECT_EQ(connections.hashKey.type, "S");
+  EXPECT_FALSE(connections.rangeKey);
+  EXPECT_EQ(connections.ttlAttribute, "expiresAt");
+  ASSERT_EQ(connections.indexes.size(), 2u);
+  EXPECT_EQ(connections.indexes[0].name, "byAge");
+  EXPECT_EQ(connections.indexes[0].projection, "INCLUDE");
+  EXPECT_EQ(connections.indexes[0].nonKeyAttributes, std::vector<std::string>{"nick"});
+  EXPECT_EQ(connections.indexes[0].rangeKey->type, "N");
+  EXPECT_EQ(connections.indexes[1].projection, "KEYS_ONLY");
+  const TableConfig& scores = result.api->tables[1];
+  EXPECT_EQ(scores.rangeKey->name, "score");
+  EXPECT_EQ(scores.rangeKey->type, "N");
+}
+
+TEST(RoutesConfig, ReportsEveryProblemInDeclaredTables) {
+  std::vector<std::string> problems = Problems(R"({
+    "functions": {"f": {"url": "http://127.0.0.1:9/"}},
+    "routes": {"$default": {"function": "f"}},
+    "tables": {
+      "ab": {"hashKey": "id"},
+      "items": {"rangeKey": {"name": "ts", "type": "X"}, "indexs": {}},
+      "rooms": {"hashKey": "id", "indexes": {"byName": {"projection": "SOME"}}}
+    }
+  })");
+  EXPECT_EQ(problems,
+            (std::vector<std::string>{
+                "routes.json: $.tables.ab: expected a table name of 3 to 255 letters, digits, '_', "
+                "'-' and '.', found \"ab\"",
+                "routes.json: $.tables.items.indexs: expected one of the keys \"hashKey\", "
+                "\"rangeKey\", \"indexes\" or \"ttlAttribute\", found an unknown key \"indexs\"",
+                "routes.json: $.tables.items.hashKey: expected the table's hash (partition) key, "
+                "found nothing (the key is missing)",
+                "routes.json: $.tables.items.rangeKey.type: expected \"S\", \"N\" or \"B\", found "
+                "\"X\"",
+                "routes.json: $.tables.rooms.indexes.byName.hashKey: expected the index's hash key, "
+                "found nothing (the key is missing)",
+                "routes.json: $.tables.rooms.indexes.byName.projection: expected \"ALL\", "
+                "\"KEYS_ONLY\" or an array of the attributes to include, found \"SOME\"",
+            }));
 }
 
 }  // namespace
