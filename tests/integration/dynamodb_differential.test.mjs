@@ -34,6 +34,10 @@ const APPROXIMATE = new Set(['ItemCount', 'TableSizeBytes', 'IndexSizeBytes']);
 // Members of TableDescription that dynalite adds and DynamoDB's API does not have: not in
 // API_TableDescription, nor in the service model @aws-sdk/client-dynamodb is generated from.
 const DYNALITE_ONLY_MEMBERS = new Set(['TableThroughputModeSummary']);
+// Members DynamoDB's API has and dynalite (4.0, older than them) never sends, dropped on both
+// sides: API_TableDescription's DeletionProtectionEnabled (added in 2023) and
+// API_BillingModeSummary's LastUpdateToPayPerRequestDateTime.
+const MEMBERS_DYNALITE_PREDATES = new Set(['DeletionProtectionEnabled', 'LastUpdateToPayPerRequestDateTime']);
 const SET_TYPES = new Set(['SS', 'NS', 'BS']);
 
 function normalize(value, parentKey) {
@@ -45,6 +49,7 @@ function normalize(value, parentKey) {
   const out = {};
   for (const key of Object.keys(value).sort()) {
     if (key === 'ConsumedCapacity' || DYNALITE_ONLY_MEMBERS.has(key)) continue;
+    if (MEMBERS_DYNALITE_PREDATES.has(key)) continue;
     const member = value[key];
     if (/DateTime$/.test(key) && typeof member === 'number') out[key] = '<timestamp>';
     else if (key === 'TableId' && typeof member === 'string') out[key] = '<table id>';
