@@ -20,11 +20,14 @@ const ApiConfig* ServerContext::ApiForPath(const std::string& path) const {
 }
 
 void ServerContext::Post(std::function<void()> work) {
+  bool wake;
   {
     std::lock_guard<std::mutex> lock(postedMutex_);
+    // Work already waiting has woken the loop (or will): one wake-up serves the whole queue.
+    wake = posted_.empty();
     posted_.push_back(std::move(work));
   }
-  lws_cancel_service(context);
+  if (wake) lws_cancel_service(context);
 }
 
 void ServerContext::RunPosted() {
