@@ -111,6 +111,8 @@ Service::~Service() = default;
 
 Response Service::Handle(std::string_view operation_name, std::string_view body) {
   try {
+    constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
+    if (operation_name.starts_with(kTargetPrefix)) operation_name.remove_prefix(kTargetPrefix.size());
     auto operation = Operations().find(operation_name);
     if (operation == Operations().end()) throw UnknownOperationError();
     if (body.size() > impl_->options.max_body_bytes) {

@@ -167,6 +167,24 @@ TEST_F(ItemOperationsTest, UpdateItem_AddCountsExactly) {
   EXPECT_EQ(GetUser("c")["Item"]["count"]["N"], "3");
 }
 
+TEST_F(ItemOperationsTest, UpdateItem_ThatCannotApplyChangesNothing) {
+  Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"name":{"S":"x"},"n":{"N":"1"}}})j");
+  ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET n = :two ADD #name :one",
+    "ExpressionAttributeNames":{"#name":"name"},
+    "ExpressionAttributeValues":{":one":{"N":"1"},":two":{"N":"2"}}})j",
+              "ValidationException");
+  EXPECT_EQ(GetUser("u1")["Item"]["n"]["N"], "1");
+}
+
+TEST_F(ItemOperationsTest, UpdateItem_ConditionOnAMissingItemFails) {
+  ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET a = :a","ConditionExpression":"attribute_exists(id)",
+    "ExpressionAttributeValues":{":a":{"S":"1"}}})j",
+              "ConditionalCheckFailedException", "The conditional request failed");
+  EXPECT_FALSE(GetUser("u1").isMember("Item"));
+}
+
 TEST_F(ItemOperationsTest, UpdateItem_RefusesUpdatesToKeyAttributes) {
   ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
     "UpdateExpression":"SET id = :v","ExpressionAttributeValues":{":v":{"S":"u2"}}})j",

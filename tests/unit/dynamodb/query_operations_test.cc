@@ -243,5 +243,53 @@ TEST_F(QueryOperationsTest, Scan_PagesAndFilters) {
   EXPECT_EQ(pages, 3);
 }
 
+TEST_F(QueryOperationsTest, IncludeIndex_ProjectsItsAttributesAndRefusesAllAttributes) {
+  Ok("UpdateTable", R"j({"TableName":"events",
+    "AttributeDefinitions":[{"AttributeName":"team","AttributeType":"S"}],
+    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"byTeam",
+      "KeySchema":[{"AttributeName":"team","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+      "Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["score"]}}}]})j");
+  PutEvent("a", 2, R"j("team":{"S":"red"},"score":{"N":"7"},"secret":{"S":"s"})j");
+  PutEvent("b", 1, R"j("team":{"S":"red"},"score":{"N":"9"})j");
+  Json::Value answer = Ok("Query", R"j({"TableName":"events","IndexName":"byTeam",
+    "KeyConditionExpression":"team = :t AND sk > :z",
+    "ExpressionAttributeValues":{":t":{"S":"red"},":z":{"N":"0"}}})j");
+  ASSERT_EQ(answer["Count"], 2);
+  EXPECT_EQ(answer["Items"][0]["pk"]["S"], "b");
+  EXPECT_EQ(answer["Items"][1]["score"]["N"], "7");
+  EXPECT_FALSE(answer["Items"][1].isMember("secret"));
+  ExpectError("Query", R"j({"TableName":"events","IndexName":"byTeam","Select":"ALL_ATTRIBUTES",
+    "KeyConditionExpression":"team = :t","ExpressionAttributeValues":{":t":{"S":"red"}}})j",
+              "ValidationException",
+              "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+              "supported for global secondary index byTeam because its projection type is not ALL");
+  Json::Value scanned = Ok("Scan", R"j({"TableName":"events","IndexName":"byTeam"})j");
+  EXPECT_EQ(scanned["Count"], 2);
+}
+
+TEST_F(QueryOperationsTest, Query_RefusesAStartKeyFromAnotherPartition) {
+  PutEvent("a", 1);
+  ExpectError("Query", R"j({"TableName":"events","KeyConditionExpression":"pk = :p",
+    "ExpressionAttributeValues":{":p":{"S":"a"}},
+    "ExclusiveStartKey":{"pk":{"S":"b"},"sk":{"N":"1"}}})j",
+              "ValidationException",
+              "The provided starting key is outside query boundaries based on provided conditions");
+}
+
+TEST_F(QueryOperationsTest, ConsumedCapacity_CountsIndexWritesAndPageReads) {
+  Json::Value put = Ok("PutItem", R"j({"TableName":"events","ReturnConsumedCapacity":"INDEXES",
+    "Item":{"pk":{"S":"a"},"sk":{"N":"1"},"email":{"S":"e"}}})j");
+  const Json::Value& capacity = put["ConsumedCapacity"];
+  EXPECT_EQ(capacity["CapacityUnits"].asDouble(), 2);
+  EXPECT_EQ(capacity["Table"]["CapacityUnits"].asDouble(), 1);
+  EXPECT_EQ(capacity["GlobalSecondaryIndexes"]["byEmail"]["CapacityUnits"].asDouble(), 1);
+  EXPECT_FALSE(capacity.isMember("LocalSecondaryIndexes"));  // no name: not in byName
+
+  Json::Value query = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},
+    "ReturnConsumedCapacity":"TOTAL","ConsistentRead":true})j");
+  EXPECT_EQ(query["ConsumedCapacity"]["CapacityUnits"].asDouble(), 1);
+  EXPECT_EQ(query["ConsumedCapacity"]["TableName"], "events");
+}
+
 }  // namespace
 }  // namespace wsgw::dynamodb

@@ -23,6 +23,10 @@ TEST_F(ServiceErrorsTest, UnknownOperation_HasCoralsType) {
   EXPECT_EQ(answer["__type"], "com.amazon.coral.service#UnknownOperationException");
 }
 
+TEST_F(ServiceErrorsTest, OperationMayCarryTheTargetPrefix) {
+  EXPECT_TRUE(Ok("DynamoDB_20120810.ListTables", "{}")["TableNames"].isArray());
+}
+
 TEST_F(ServiceErrorsTest, MalformedJson_IsASerializationException) {
   for (const char* body : {"{", "[1,2]", "{\"TableName\":", "nonsense", "{} trailing"}) {
     Json::Value answer = Call("ListTables", body);
