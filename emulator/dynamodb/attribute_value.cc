@@ -11,6 +11,10 @@ namespace wsgw::dynamodb {
 namespace {
 
 constexpr char kInvalid[] = "One or more parameter values were invalid: ";
+// DynamoDB accepts 31 levels of maps and lists around a value and refuses 32.
+constexpr int kMaxNesting = 31;
+
+bool Validate(const Json::Value& value, int depth, std::string* error);
 
 bool Fail(std::string* error, std::string text) {
   if (error != nullptr) *error = std::move(text);
@@ -117,9 +121,14 @@ int Base64Digit(char c) {
   return -1;
 }
 
-}  // namespace
+bool ValidateMembers(const Json::Value& map, int depth, std::string* error) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (!Validate(*it, depth, error)) return false;
+  }
+  return true;
+}
 
-bool ValidateAttributeValue(const Json::Value& value, std::string* error) {
+bool Validate(const Json::Value& value, int depth, std::string* error) {
   constexpr char kEmpty[] =
       "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
   if (!value.isObject() || value.empty()) return Fail(error, kEmpty);
@@ -158,26 +167,34 @@ bool ValidateAttributeValue(const Json::Value& value, std::string* error) {
     }
     return true;
   }
-  if (type == "M") {
-    if (!content.isObject()) return Fail(error, Mismatch(content, "a map"));
-    return ValidateItem(content, error);
-  }
-  if (type == "L") {
+  if (type == "M" || type == "L") {
+    if (depth >= kMaxNesting) {
+      return Fail(error,
+                  "Nesting Levels have exceeded supported limits: Attributes in the item have "
+                  "nested levels beyond supported limit");
+    }
+    if (type == "M") {
+      if (!content.isObject()) return Fail(error, Mismatch(content, "a map"));
+      return ValidateMembers(content, depth + 1, error);
+    }
     if (!content.isArray()) return Fail(error, Mismatch(content, "a list"));
     for (const Json::Value& element : content) {
-      if (!ValidateAttributeValue(element, error)) return false;
+      if (!Validate(element, depth + 1, error)) return false;
     }
     return true;
   }
   return ValidateSet(type, content, error);
 }
 
+}  // namespace
+
+bool ValidateAttributeValue(const Json::Value& value, std::string* error) {
+  return Validate(value, 0, error);
+}
+
 bool ValidateItem(const Json::Value& item, std::string* error) {
   if (!item.isObject()) return Fail(error, Mismatch(item, "a map"));
-  for (auto it = item.begin(); it != item.end(); ++it) {
-    if (!ValidateAttributeValue(*it, error)) return false;
-  }
-  return true;
+  return ValidateMembers(item, 0, error);
 }
 
 std::string TypeOf(const Json::Value& value) {

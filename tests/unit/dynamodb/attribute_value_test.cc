@@ -88,6 +88,20 @@ TEST(AttributeValue, RejectsBadNumbersAndNullFalse) {
   EXPECT_FALSE(ValidationError(R"({"B":"!!"})").empty());
 }
 
+TEST(AttributeValue, AcceptsThirtyOneLevelsOfNestingAndRefusesThirtyTwo) {
+  auto nested = [](int levels) {
+    std::string text = R"({"S":"x"})";
+    for (int i = 0; i < levels; ++i) {
+      text = i % 2 == 0 ? R"({"M":{"k":)" + text + "}}" : R"({"L":[)" + text + "]}";
+    }
+    return text;
+  };
+  EXPECT_TRUE(Valid(nested(31)));
+  EXPECT_EQ(ValidationError(nested(32)),
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+            "levels beyond supported limit");
+}
+
 TEST(AttributeValue, TypeOfNamesTheDescriptor) {
   EXPECT_EQ(TypeOf(J(R"({"S":"x"})")), "S");
   EXPECT_EQ(TypeOf(J(R"({"NS":["1"]})")), "NS");

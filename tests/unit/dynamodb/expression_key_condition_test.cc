@@ -99,7 +99,12 @@ TEST(KeyConditionExpression, RefusesWhatAKeyConditionCannotSay) {
             "condition");
   EXPECT_EQ(Error(":id = :id"),
             "Invalid condition in KeyConditionExpression: No key attribute specified");
-  EXPECT_EQ(Error("id.x = :id"), "KeyConditionExpressions cannot have conditions on nested attributes");
+  EXPECT_EQ(Error("id.x = :id"),
+            "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on "
+            "nested attributes");
+  EXPECT_EQ(Error("id = :id AND begins_with(ts[0], :p)"),
+            "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on "
+            "nested attributes");
 }
 
 TEST(KeyConditionExpression, ChecksTheKeySchema) {

@@ -112,6 +112,18 @@ TEST(UpdateExpression, IfNotExistsAndListAppend) {
             "item");
 }
 
+TEST(UpdateExpression, RefusesToNestDeeperThanDynamoDbStores) {
+  std::string item = R"({"S":"x"})";
+  for (int i = 0; i < 31; ++i) item = R"({"M":{"k":)" + item + "}}";
+  std::string deepest = "a";
+  for (int i = 0; i < 31; ++i) deepest += ".k";
+  EXPECT_EQ(Apply("SET " + deepest + " = :x", R"({"a":)" + item + "}").substr(0, 6), R"({"a":{)");
+  EXPECT_EQ(Apply("SET " + deepest + " = :m", R"({"a":)" + item + "}"),
+            "error: Nesting Levels have exceeded supported limits: Attributes in the item have "
+            "nested levels beyond supported limit");
+  EXPECT_EQ(Apply("SET b = a.k", R"({"a":)" + item + "}").substr(0, 6), R"({"a":{)");
+}
+
 TEST(UpdateExpression, OperandsSeeTheItemBeforeTheUpdate) {
   EXPECT_EQ(Apply("SET a = b, b = a", R"({"a":{"S":"x"},"b":{"S":"y"}})"),
             R"({"a":{"S":"y"},"b":{"S":"x"}})");
