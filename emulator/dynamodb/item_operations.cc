@@ -25,6 +25,8 @@ Json::Value WriteOne(OperationContext& context, WriteKind kind, const Json::Valu
     write = PlanWrite(context, kind, request);
   } catch (const ConditionFailed& failure) {
     throw ConditionalCheckFailure(request, failure);
+  } catch (const UpdateRefused& refused) {
+    throw ValidationError(refused.message);
   }
   Apply(context, write, capacity, false);
   Json::Value response(Json::objectValue);

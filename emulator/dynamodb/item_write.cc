@@ -95,7 +95,7 @@ ItemWrite PlanWrite(OperationContext& context, WriteKind kind, const Json::Value
           }
         }
         std::string error;
-        if (!expressions.update->Apply(&updated, &error)) throw ValidationError(error);
+        if (!expressions.update->Apply(&updated, &error)) throw UpdateRefused{error};
         write.updated_names = expressions.update->TopLevelNames();
       }
       write.new_item = updated;
@@ -104,8 +104,13 @@ ItemWrite PlanWrite(OperationContext& context, WriteKind kind, const Json::Value
   }
   for (Json::Value& attribute : *write.new_item) CanonicalizeNumbers(attribute);
   write.new_size = ItemSizeBytes(*write.new_item);
-  CheckSize(write.new_size);
-  CheckIndexKeys(table, *write.new_item);
+  try {
+    CheckSize(write.new_size);
+    CheckIndexKeys(table, *write.new_item);
+  } catch (const ApiError& error) {
+    if (kind == WriteKind::kUpdate) throw UpdateRefused{error.what()};
+    throw;
+  }
   return write;
 }
 

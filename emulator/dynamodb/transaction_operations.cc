@@ -1,5 +1,6 @@
 #include "dynamodb/transaction_operations.h"
 
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -66,27 +67,33 @@ Json::Value TransactWriteItems(OperationContext& context, const Json::Value& req
   for (const Json::Value& item : items) {
     auto [kind, action] = WriteAction(item);
     Json::Value reason;
+    std::optional<ItemWrite> write;
     try {
-      writes.push_back(PlanWrite(context, kind, *action));
+      write = PlanWrite(context, kind, *action);
       reason["Code"] = "None";
     } catch (const ConditionFailed& failure) {
-      cancelled = true;
-      ItemWrite write;
       reason["Code"] = "ConditionalCheckFailed";
       reason["Message"] = "The conditional request failed";
       if ((*action)["ReturnValuesOnConditionCheckFailure"].asString() == "ALL_OLD" &&
           failure.old_item) {
         reason["Item"] = *failure.old_item;
       }
-      write.table = &context.catalog.Require((*action)["TableName"].asString());
-      const Json::Value& key_source = kind == WriteKind::kPut ? (*action)["Item"] : (*action)["Key"];
-      write.key = kind == WriteKind::kPut ? KeyOfItem(write.table->keys, key_source)
-                                          : KeyFromRequest(write.table->keys, key_source);
-      writes.push_back(std::move(write));
+    } catch (const UpdateRefused& refused) {
+      reason["Code"] = "ValidationError";
+      reason["Message"] = refused.message;
     }
-    if (!touched.insert({writes.back().table->name, writes.back().key}).second) {
+    if (!write) {
+      // PlanWrite checked the table and key before it looked at the item.
+      cancelled = true;
+      write.emplace();
+      write->table = &context.catalog.Require((*action)["TableName"].asString());
+      write->key = kind == WriteKind::kPut ? KeyOfItem(write->table->keys, (*action)["Item"])
+                                           : KeyFromRequest(write->table->keys, (*action)["Key"]);
+    }
+    if (!touched.insert({write->table->name, write->key}).second) {
       throw ValidationError("Transaction request cannot include multiple operations on one item");
     }
+    writes.push_back(std::move(*write));
     reasons.append(reason);
   }
   if (cancelled) throw TransactionCanceledError(reasons);

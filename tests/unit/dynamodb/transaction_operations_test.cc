@@ -95,6 +95,19 @@ TEST_F(TransactionOperationsTest, TransactWriteItems_ValidationErrorAppliesNothi
   EXPECT_EQ(Balance("bob"), "0");
 }
 
+TEST_F(TransactionOperationsTest, TransactWriteItems_UpdateTheItemRefusesIsAValidationErrorReason) {
+  Json::Value error = ExpectError("TransactWriteItems", R"j({"TransactItems":[
+    {"Put":{"TableName":"users","Item":{"id":{"S":"carol"}}}},
+    {"Update":{"TableName":"users","Key":{"id":{"S":"bob"}},"UpdateExpression":"SET nothere = nothere + :one",
+      "ExpressionAttributeValues":{":one":{"N":"1"}}}}]})j",
+                                  "TransactionCanceledException",
+                                  "Transaction cancelled, please refer cancellation reasons for "
+                                  "specific reasons [None, ValidationError]");
+  EXPECT_EQ(error["CancellationReasons"][1]["Code"], "ValidationError");
+  EXPECT_FALSE(error["CancellationReasons"][1]["Message"].asString().empty());
+  EXPECT_FALSE(Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"carol"}}})j").isMember("Item"));
+}
+
 TEST_F(TransactionOperationsTest, TransactGetItems_ReturnsOneResponsePerItem) {
   Json::Value answer = Ok("TransactGetItems", R"j({"TransactItems":[
     {"Get":{"TableName":"users","Key":{"id":{"S":"alice"}}}},
