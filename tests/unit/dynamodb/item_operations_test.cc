@@ -101,9 +101,11 @@ TEST_F(ItemOperationsTest, GetItem_RefusesAKeyThatDoesNotMatchTheSchema) {
   ExpectError("GetItem", R"j({"TableName":"users","Key":{"name":{"S":"u1"}}})j",
               "ValidationException", "The provided key element does not match the schema");
   ExpectError("GetItem", R"j({"TableName":"users","Key":{"id":{"N":"1"}}})j",
+              "ValidationException", "The provided key element does not match the schema");
+  ExpectError("DeleteItem", R"j({"TableName":"users","Key":{"id":{"S":""}}})j",
               "ValidationException",
-              "One or more parameter values were invalid: Type mismatch for key id expected: S "
-              "actual: N");
+              "One or more parameter values are not valid. The AttributeValue for a key attribute "
+              "cannot contain an empty string value. Key: id");
 }
 
 TEST_F(ItemOperationsTest, PutItem_RefusesItemsOver400KB) {
