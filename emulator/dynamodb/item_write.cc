@@ -158,8 +158,7 @@ Json::Value ReturnedAttributes(const ItemWrite& write, const std::string& return
 
 ApiError ConditionalCheckFailure(const Json::Value& request, const ConditionFailed& failure) {
   ApiError error = ConditionalCheckFailedError();
-  if (request["ReturnValuesOnConditionCheckFailure"].asString() == "ALL_OLD" &&
-      failure.old_item) {
+  if (request["ReturnValuesOnConditionCheckFailure"].asString() == "ALL_OLD" && failure.old_item) {
     error.extra()["Item"] = *failure.old_item;
   }
   return error;

@@ -112,7 +112,8 @@ Service::~Service() = default;
 Response Service::Handle(std::string_view operation_name, std::string_view body) {
   try {
     constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
-    if (operation_name.starts_with(kTargetPrefix)) operation_name.remove_prefix(kTargetPrefix.size());
+    if (operation_name.starts_with(kTargetPrefix))
+      operation_name.remove_prefix(kTargetPrefix.size());
     auto operation = Operations().find(operation_name);
     if (operation == Operations().end()) throw UnknownOperationError();
     if (body.size() > impl_->options.max_body_bytes) {
@@ -121,16 +122,16 @@ Response Service::Handle(std::string_view operation_name, std::string_view body)
     }
     Json::Value request = WithExpressions(ParseRequest(body));
     std::lock_guard<std::mutex> lock(impl_->mutex);
-    Json::Value response = impl_->Run(
-        [&](OperationContext& context) { return operation->second(context, request); },
-        impl_->options.clock());
+    Json::Value response =
+        impl_->Run([&](OperationContext& context) { return operation->second(context, request); },
+                   impl_->options.clock());
     return {200, ItemText(response)};
   } catch (const ApiError& error) {
     return ErrorResponse(error);
   } catch (const Json::Exception& error) {
     // A member of the wrong JSON type that a reader did not check before using it.
-    return ErrorResponse(SerializationError(std::string("Unexpected value type in payload: ") +
-                                            error.what()));
+    return ErrorResponse(
+        SerializationError(std::string("Unexpected value type in payload: ") + error.what()));
   } catch (const std::exception& error) {
     return ErrorResponse(InternalServerError(error.what()));
   }

@@ -53,8 +53,9 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Runs one operation ("PutItem", "Query", ...; the whole X-Amz-Target value is accepted too). Never throws for bad input: every problem is
-  // an error response. Status 200, 400, or 500 when the database itself failed.
+  // Runs one operation ("PutItem", "Query", ...; the whole X-Amz-Target value is accepted too).
+  // Never throws for bad input: every problem is an error response. Status 200, 400, or 500 when
+  // the database itself failed.
   Response Handle(std::string_view operation, std::string_view body);
 
   // Creates the declared table when no table of that name exists (an existing table is left as

@@ -39,8 +39,7 @@ std::pair<WriteKind, const Json::Value*> WriteAction(const Json::Value& item) {
   for (const auto& [name, kind] : kActions) {
     if (!item.isObject() || !item.isMember(name)) continue;
     if (found) {
-      throw ValidationError(
-          "TransactItems can only contain one of Check, Put, Update or Delete");
+      throw ValidationError("TransactItems can only contain one of Check, Put, Update or Delete");
     }
     found = std::make_pair(kind, &item[name]);
   }

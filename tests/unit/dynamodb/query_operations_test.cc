@@ -44,8 +44,8 @@ TEST_F(QueryOperationsTest, Query_ReturnsThePartitionInNumericRangeOrder) {
 TEST_F(QueryOperationsTest, Query_AppliesEachRangeCondition) {
   for (int sk = 1; sk <= 5; ++sk) PutEvent("a", sk);
   auto query = [&](const std::string& condition, const std::string& values) {
-    return SortKeys(QueryA(" AND " + condition + R"j(","ExpressionAttributeValues":{":p":{"S":"a"},)j" +
-                           values + "}}"));
+    return SortKeys(QueryA(" AND " + condition +
+                           R"j(","ExpressionAttributeValues":{":p":{"S":"a"},)j" + values + "}}"));
   };
   EXPECT_EQ(query("sk = :v", R"j(":v":{"N":"3"})j"), (Keys{"3"}));
   EXPECT_EQ(query("sk < :v", R"j(":v":{"N":"3"})j"), (Keys{"1", "2"}));
@@ -82,10 +82,12 @@ TEST_F(QueryOperationsTest, Query_PagesWithLimitAndExclusiveStartKey) {
   EXPECT_EQ(first["LastEvaluatedKey"].size(), 2u);
 
   Json::Value second = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Limit":2,
-    "ExclusiveStartKey":)j" + ItemTextOf(first["LastEvaluatedKey"]) + "}");
+    "ExclusiveStartKey":)j" + ItemTextOf(first["LastEvaluatedKey"]) +
+                              "}");
   EXPECT_EQ(SortKeys(second), (Keys{"3", "4"}));
   Json::Value third = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Limit":2,
-    "ExclusiveStartKey":)j" + ItemTextOf(second["LastEvaluatedKey"]) + "}");
+    "ExclusiveStartKey":)j" + ItemTextOf(second["LastEvaluatedKey"]) +
+                             "}");
   EXPECT_EQ(SortKeys(third), (Keys{"5"}));
   EXPECT_FALSE(third.isMember("LastEvaluatedKey"));
 }
@@ -93,12 +95,14 @@ TEST_F(QueryOperationsTest, Query_PagesWithLimitAndExclusiveStartKey) {
 TEST_F(QueryOperationsTest, Query_StopsAPageAtOneMegabyte) {
   std::string blob(100 * 1024, 'x');
   for (int sk = 1; sk <= 15; ++sk) PutEvent("a", sk, R"j("d":{"S":")j" + blob + R"j("})j");
-  Json::Value first = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"COUNT"})j");
+  Json::Value first =
+      QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"COUNT"})j");
   EXPECT_EQ(first["Count"], 11);  // the 11th item crosses 1 MB
   EXPECT_FALSE(first.isMember("Items"));
   EXPECT_EQ(first["LastEvaluatedKey"]["sk"]["N"], "11");
   Json::Value rest = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"COUNT",
-    "ExclusiveStartKey":)j" + ItemTextOf(first["LastEvaluatedKey"]) + "}");
+    "ExclusiveStartKey":)j" +
+                            ItemTextOf(first["LastEvaluatedKey"]) + "}");
   EXPECT_EQ(rest["Count"], 4);
   EXPECT_FALSE(rest.isMember("LastEvaluatedKey"));
 }
@@ -133,7 +137,8 @@ TEST_F(QueryOperationsTest, Query_RefusesBadRequests) {
               "ValidationException",
               "One or more parameter values were invalid: Condition parameter type does not "
               "match schema type");
-  ExpectError("Query", R"j({"TableName":"events","IndexName":"nope","KeyConditionExpression":"pk = :p",
+  ExpectError("Query",
+              R"j({"TableName":"events","IndexName":"nope","KeyConditionExpression":"pk = :p",
     "ExpressionAttributeValues":{":p":{"S":"a"}}})j",
               "ValidationException", "The table does not have the specified index: nope");
   ExpectError("Query", R"j({"TableName":"events","KeyConditionExpression":"pk = :p",
@@ -182,7 +187,8 @@ TEST_F(QueryOperationsTest, GlobalIndex_PagesWithIndexKeysInLastEvaluatedKey) {
   EXPECT_TRUE(last.isMember("email") && last.isMember("pk") && last.isMember("sk")) << last;
   Json::Value second = Ok("Query", R"j({"TableName":"events","IndexName":"byEmail",
     "KeyConditionExpression":"email = :e","ExpressionAttributeValues":{":e":{"S":"e"}},"Limit":2,
-    "ExclusiveStartKey":)j" + ItemTextOf(last) + "}");
+    "ExclusiveStartKey":)j" + ItemTextOf(last) +
+                                       "}");
   EXPECT_EQ(second["Count"], 1);
   EXPECT_FALSE(second.isMember("LastEvaluatedKey"));
 }
@@ -232,7 +238,8 @@ TEST_F(QueryOperationsTest, Scan_PagesAndFilters) {
   std::string start;
   do {
     Json::Value page = Ok("Scan", R"j({"TableName":"events","Limit":3,
-      "FilterExpression":"sk >= :min","ExpressionAttributeValues":{":min":{"N":"2"}})j" + start + "}");
+      "FilterExpression":"sk >= :min","ExpressionAttributeValues":{":min":{"N":"2"}})j" +
+                                      start + "}");
     seen += page["Count"].asInt();
     ++pages;
     start = page.isMember("LastEvaluatedKey")
