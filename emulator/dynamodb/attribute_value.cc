@@ -22,20 +22,20 @@ bool Fail(std::string* error, std::string text) {
 }
 
 bool IsKnownType(const std::string& name) {
-  static const std::array<const char*, 10> kTypes = {"S",    "N", "B", "BOOL", "NULL",
-                                                     "M",    "L", "SS", "NS", "BS"};
-  return std::find_if(kTypes.begin(), kTypes.end(),
-                      [&](const char* t) { return name == t; }) != kTypes.end();
+  static const std::array<const char*, 10> kTypes = {"S", "N", "B",  "BOOL", "NULL",
+                                                     "M", "L", "SS", "NS",   "BS"};
+  return std::find_if(kTypes.begin(), kTypes.end(), [&](const char* t) { return name == t; }) !=
+         kTypes.end();
 }
 
 // DynamoDB reports a JSON type mismatch as a SerializationException; these are its words.
 std::string Mismatch(const Json::Value& found, const char* expected) {
-  const char* token = found.isString()   ? "VALUE_STRING"
-                      : found.isBool()   ? "VALUE_BOOLEAN"
+  const char* token = found.isString()    ? "VALUE_STRING"
+                      : found.isBool()    ? "VALUE_BOOLEAN"
                       : found.isNumeric() ? "VALUE_NUMBER"
-                      : found.isArray()  ? "START_ARRAY"
-                      : found.isObject() ? "START_OBJECT"
-                                         : "VALUE_NULL";
+                      : found.isArray()   ? "START_ARRAY"
+                      : found.isObject()  ? "START_OBJECT"
+                                          : "VALUE_NULL";
   return std::string("Unexpected value type in payload: ") + token + " where " + expected +
          " was expected";
 }
@@ -75,9 +75,8 @@ bool ValidateSet(const std::string& type, const Json::Value& members, std::strin
     if (!seen.insert(canonical).second) duplicate = true;
   }
   if (duplicate) {
-    return Fail(error,
-                std::string(kInvalid) + "Input collection " + JoinForMessage(members) +
-                    " contains duplicates.");
+    return Fail(error, std::string(kInvalid) + "Input collection " + JoinForMessage(members) +
+                           " contains duplicates.");
   }
   return true;
 }
@@ -300,8 +299,8 @@ std::string Base64Encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                 static_cast<uint8_t>(bytes[i + 2]);
+    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
+                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
     out.push_back(kBase64Alphabet[(n >> 18) & 63]);
     out.push_back(kBase64Alphabet[(n >> 12) & 63]);
     out.push_back(kBase64Alphabet[(n >> 6) & 63]);

@@ -76,8 +76,6 @@ class Condition {
   // True when `item` (attribute name -> value; an empty object for a missing item) satisfies it.
   bool Evaluate(const Json::Value& item) const;
 
-  const std::shared_ptr<const expression::ConditionNode>& root() const { return root_; }
-
  private:
   std::shared_ptr<const expression::ConditionNode> root_;
 };

@@ -203,10 +203,9 @@ class Parser {
                                          : next.offset + next.text.size();
     }
     const std::string shown = token.kind == TokenKind::kEnd ? "<EOF>" : std::string(token.text);
-    HardError(InvalidExpressionMessage(parameter_, "Syntax error; token: \"" + shown +
-                                                       "\", near: \"" +
-                                                       std::string(text_.substr(begin, end - begin)) +
-                                                       "\""));
+    HardError(InvalidExpressionMessage(parameter_,
+                                       "Syntax error; token: \"" + shown + "\", near: \"" +
+                                           std::string(text_.substr(begin, end - begin)) + "\""));
     return false;
   }
 
@@ -276,7 +275,8 @@ class Parser {
         if (number.kind != TokenKind::kNumber || number.text.size() > 9) return SyntaxError();
         PathElement element;
         element.is_index = true;
-        for (char c : number.text) element.index = element.index * 10 + static_cast<uint32_t>(c - '0');
+        for (char c : number.text)
+          element.index = element.index * 10 + static_cast<uint32_t>(c - '0');
         Next();
         if (!Expect("]")) return false;
         out->elements.push_back(std::move(element));
@@ -389,15 +389,14 @@ class Parser {
   }
 
   void NotAllowedHere(const std::string& name) {
-    Semantic("The function is not allowed to be used this way in an expression; function: " +
-             name);
+    Semantic("The function is not allowed to be used this way in an expression; function: " + name);
   }
 
   bool StartsComparison() const {
     const Token& token = Peek();
     if (token.kind == TokenKind::kPunctuation) {
-      return token.text == "=" || token.text == "<>" || token.text == "<" ||
-             token.text == "<=" || token.text == ">" || token.text == ">=";
+      return token.text == "=" || token.text == "<>" || token.text == "<" || token.text == "<=" ||
+             token.text == ">" || token.text == ">=";
     }
     return IsWord("BETWEEN") || IsWord("IN");
   }
@@ -717,8 +716,7 @@ bool ParseUpdateExpression(std::string_view text, const ExpressionInputs& inputs
 }
 
 bool ParseProjectionExpression(std::string_view text, const ExpressionInputs& inputs,
-                               UsedPlaceholders* used, std::vector<Path>* out,
-                               std::string* error) {
+                               UsedPlaceholders* used, std::vector<Path>* out, std::string* error) {
   Parser parser(text, "ProjectionExpression", inputs);
   if (parser.CheckText()) parser.ProjectionPaths(out);
   return parser.Finish(used, error);

@@ -121,8 +121,7 @@ bool CollectTerms(const ConditionNode& node, std::vector<Term>* terms, std::stri
 
 }  // namespace
 
-std::optional<KeyCondition> KeyCondition::Parse(std::string_view text,
-                                                const KeySchemaNames& schema,
+std::optional<KeyCondition> KeyCondition::Parse(std::string_view text, const KeySchemaNames& schema,
                                                 const ExpressionInputs& inputs,
                                                 UsedPlaceholders* used, std::string* error) {
   ConditionNode root;

@@ -106,8 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   {
     std::string error;
-    std::optional<Projection> projection =
-        Projection::Parse(text, fixture.inputs, nullptr, &error);
+    std::optional<Projection> projection = Projection::Parse(text, fixture.inputs, nullptr, &error);
     if (!projection) {
       Check(!error.empty());
     } else {

@@ -41,15 +41,18 @@ TEST(AttributeValue, AcceptsEveryType) {
 }
 
 TEST(AttributeValue, RejectsAValueWithoutExactlyOneType) {
-  EXPECT_EQ(ValidationError("{}"),
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
-  EXPECT_EQ(ValidationError(R"({"X":"1"})"),
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  EXPECT_EQ(
+      ValidationError("{}"),
+      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  EXPECT_EQ(
+      ValidationError(R"({"X":"1"})"),
+      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
   EXPECT_EQ(ValidationError(R"({"S":"a","N":"1"})"),
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
             "the supported datatypes");
-  EXPECT_EQ(ValidationError(R"({"M":{"a":{}}})"),
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  EXPECT_EQ(
+      ValidationError(R"({"M":{"a":{}}})"),
+      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
 }
 
 TEST(AttributeValue, RejectsEmptySetsWithDynamoDbsWording) {
@@ -140,7 +143,7 @@ TEST(AttributeValue, ItemSizeFollowsAwsSizingRules) {
 
 TEST(AttributeValue, Base64RoundTrips) {
   for (const std::string& bytes : {std::string(""), std::string("a"), std::string("ab"),
-                                  std::string("abc"), std::string("\0\xff\x10\x80", 4)}) {
+                                   std::string("abc"), std::string("\0\xff\x10\x80", 4)}) {
     EXPECT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
   }
   EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");

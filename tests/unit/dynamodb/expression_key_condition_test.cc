@@ -1,10 +1,9 @@
-#include "dynamodb/key_condition.h"
-
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 
+#include "dynamodb/key_condition.h"
 #include "expression_test_util.h"
 
 namespace wsgw::dynamodb {
@@ -122,7 +121,8 @@ TEST(KeyConditionExpression, ChecksTheKeySchema) {
 }
 
 TEST(KeyConditionExpression, ParserErrorsCarryTheParameterName) {
-  EXPECT_EQ(Error("a-b"), R"(Invalid KeyConditionExpression: Syntax error; token: "-", near: "a-b")");
+  EXPECT_EQ(Error("a-b"),
+            R"(Invalid KeyConditionExpression: Syntax error; token: "-", near: "a-b")");
   EXPECT_EQ(Error("id = :id AND begins_with(ts, :n)"),
             "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: begins_with, operand type: N");

@@ -158,8 +158,7 @@ TEST(UpdateExpression, AddsNumbersAndSetMembers) {
 
 TEST(UpdateExpression, DeletesSetMembersAndTheEmptySet) {
   EXPECT_EQ(Apply("DELETE s :ss", R"({"s":{"SS":["a","b"]}})"), R"({"s":{"SS":["a"]}})");
-  EXPECT_EQ(Apply("DELETE s :ss", R"({"s":{"SS":["b","c"]},"k":{"S":"v"}})"),
-            R"({"k":{"S":"v"}})");
+  EXPECT_EQ(Apply("DELETE s :ss", R"({"s":{"SS":["b","c"]},"k":{"S":"v"}})"), R"({"k":{"S":"v"}})");
   EXPECT_EQ(Apply("DELETE s :ns", R"({"s":{"NS":["1.00","2"]}})"), R"({"s":{"NS":["2"]}})");
   EXPECT_EQ(Apply("DELETE s :bs", R"({"s":{"BS":["AQ","Ag=="]}})"), R"({"s":{"BS":["Ag=="]}})");
   EXPECT_EQ(Apply("DELETE s :ss", "{}"), "{}");
@@ -168,9 +167,9 @@ TEST(UpdateExpression, DeletesSetMembersAndTheEmptySet) {
 }
 
 TEST(UpdateExpression, ClausesComeInAnyOrderOnceEach) {
-  EXPECT_EQ(Apply("REMOVE r ADD n :one SET s = :x DELETE d :ss",
-                  R"({"r":{"S":"x"},"d":{"SS":["b"]}})"),
-            R"({"n":{"N":"1"},"s":{"S":"x"}})");
+  EXPECT_EQ(
+      Apply("REMOVE r ADD n :one SET s = :x DELETE d :ss", R"({"r":{"S":"x"},"d":{"SS":["b"]}})"),
+      R"({"n":{"N":"1"},"s":{"S":"x"}})");
   EXPECT_EQ(Error("SET a = :one SET b = :two"),
             "Invalid UpdateExpression: The \"SET\" section can only be used once in an update "
             "expression;");
@@ -193,7 +192,8 @@ TEST(UpdateExpression, SyntaxErrors) {
   EXPECT_EQ(Error("SET a = :one + :two + :one"),
             R"(Invalid UpdateExpression: Syntax error; token: "+", near: ":two + :one")");
   EXPECT_EQ(Error("ADD a b"), R"(Invalid UpdateExpression: Syntax error; token: "b", near: "a b")");
-  EXPECT_EQ(Error("REMOVE"), R"(Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "REMOVE")");
+  EXPECT_EQ(Error("REMOVE"),
+            R"(Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "REMOVE")");
   EXPECT_EQ(Error(""), "Invalid UpdateExpression: The expression can not be empty;");
 }
 
