@@ -201,6 +201,11 @@ TEST_F(ItemOperationsTest, UpdateItem_RefusesUpdatesToKeyAttributes) {
               "One or more parameter values were invalid: Cannot update attribute id. This "
               "attribute is part of the key");
   EXPECT_FALSE(GetUser("u1").isMember("Item"));
+  // Refused as invalid before the condition is looked at.
+  ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET id = :v","ConditionExpression":"attribute_exists(id)",
+    "ExpressionAttributeValues":{":v":{"S":"u2"}}})j",
+              "ValidationException");
 }
 
 TEST_F(ItemOperationsTest, UpdateItem_RefusesUnusedAndMalformedExpressions) {
