@@ -8,6 +8,7 @@
 #include "dynamodb/api_error.h"
 #include "dynamodb/attribute_value.h"
 #include "dynamodb/consumed_capacity.h"
+#include "dynamodb/item_store.h"
 #include "dynamodb/item_write.h"
 #include "dynamodb/request_expressions.h"
 #include "dynamodb/request_fields.h"
@@ -16,6 +17,34 @@ namespace wsgw::dynamodb {
 namespace {
 
 constexpr Json::ArrayIndex kMaxTransactItems = 100;
+constexpr double kTokenLifetimeSeconds = 600;
+
+enum class TokenState { kNew, kRepeated };
+
+// Looks up a ClientRequestToken: kRepeated when the same token came with the same items in the
+// last 10 minutes; IdempotentParameterMismatchException when it came with other items.
+TokenState CheckToken(OperationContext& context, const std::string& token,
+                      const std::string& items_text) {
+  context.db.Execute(
+      "CREATE TABLE IF NOT EXISTS transaction_tokens (token TEXT PRIMARY KEY, items TEXT NOT "
+      "NULL, created REAL NOT NULL)");
+  Statement expire = context.db.Prepare("DELETE FROM transaction_tokens WHERE created < ?1");
+  expire.Bind(1, static_cast<int64_t>(context.now - kTokenLifetimeSeconds));
+  expire.Run();
+  Statement find = context.db.Prepare("SELECT items FROM transaction_tokens WHERE token = ?1");
+  find.Bind(1, token);
+  if (!find.Step()) return TokenState::kNew;
+  if (find.Text(0) != items_text) throw IdempotentParameterMismatchError();
+  return TokenState::kRepeated;
+}
+
+void RememberToken(OperationContext& context, const std::string& token,
+                   const std::string& items_text) {
+  Statement insert = context.db.Prepare(
+      "INSERT INTO transaction_tokens (token, items, created) VALUES (?1, ?2, ?3)");
+  insert.Bind(1, token).Bind(2, items_text).Bind(3, static_cast<int64_t>(context.now));
+  insert.Run();
+}
 
 const Json::Value& RequireTransactItems(const Json::Value& request) {
   const Json::Value& items = RequireArrayField(request, "TransactItems", "transactItems");
@@ -56,8 +85,12 @@ std::pair<WriteKind, const Json::Value*> WriteAction(const Json::Value& item) {
 
 Json::Value TransactWriteItems(OperationContext& context, const Json::Value& request) {
   const Json::Value& items = RequireTransactItems(request);
-  OptionalStringField(request, "ClientRequestToken");
+  std::optional<std::string> token = OptionalStringField(request, "ClientRequestToken");
   ConsumedCapacity capacity(request);
+  std::string items_text = ItemText(items);
+  if (token && CheckToken(context, *token, items_text) == TokenState::kRepeated) {
+    return Json::Value(Json::objectValue);
+  }
 
   std::vector<ItemWrite> writes;
   Json::Value reasons(Json::arrayValue);
@@ -97,6 +130,7 @@ Json::Value TransactWriteItems(OperationContext& context, const Json::Value& req
   }
   if (cancelled) throw TransactionCanceledError(reasons);
   for (const ItemWrite& write : writes) Apply(context, write, capacity, true);
+  if (token) RememberToken(context, *token, items_text);
   Json::Value response(Json::objectValue);
   capacity.Report(response, true);
   return response;

@@ -48,6 +48,16 @@ TEST_F(TransactionOperationsTest, TransactWriteItems_AppliesEveryItem) {
       Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"log"}}})j").isMember("Item"));
 }
 
+TEST_F(TransactionOperationsTest, TransactWriteItems_TokenMakesARetryHarmless) {
+  Ok("TransactWriteItems", Transfer(4));
+  Ok("TransactWriteItems", Transfer(4));  // the same token and items: not applied again
+  EXPECT_EQ(Balance("alice"), "6");
+  ExpectError("TransactWriteItems", Transfer(3), "IdempotentParameterMismatchException");
+  now_ += 601;  // tokens last 10 minutes
+  Ok("TransactWriteItems", Transfer(4));
+  EXPECT_EQ(Balance("alice"), "2");
+}
+
 TEST_F(TransactionOperationsTest, TransactWriteItems_FailedConditionCancelsEverything) {
   Json::Value error =
       ExpectError("TransactWriteItems", Transfer(50), "TransactionCanceledException",
