@@ -180,9 +180,16 @@ std::optional<std::string> PrefixSuccessor(std::string prefix) {
 }
 
 void CheckConditionType(const KeyAttribute& attribute, const Json::Value& value) {
-  if (TypeOf(value) != attribute.type) {
+  std::string type = TypeOf(value);
+  if (type != attribute.type) {
     throw ValidationError(std::string(kInvalid) +
                           "Condition parameter type does not match schema type");
+  }
+  if (type != "N" && value[type].asString().empty()) {
+    throw ValidationError(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty " +
+        std::string(type == "S" ? "string" : "binary") + " value. Key: " + attribute.name);
   }
 }
 
