@@ -24,21 +24,35 @@ constexpr size_t kMaxInOperands = 100;
 constexpr int kMaxNesting = 100;
 
 // What an error is about. DynamoDB reports a syntax error before anything else and, among the
-// rest, the first error of the first kind in this order (dynalite's order, which follows
-// DynamoDB's); within one kind, the first in the text.
+// rest, the first error of the first kind in its order for the expression (kConditionOrder,
+// kUpdateOrder: dynalite's orders, which follow DynamoDB's); within one kind, the first in the
+// text.
 enum ErrorKind {
   kSectionRepeated,
   kRedundantParentheses,
   kUnknownFunction,
   kMisusedFunction,
   kReservedWord,
-  kUndefinedPlaceholder,
+  kUndefinedName,
+  kUndefinedValue,
   kOperandCount,
   kSameOperands,
-  kOperandType,
+  kOperandType,    // of a function or operator
+  kActionOperand,  // of ADD or DELETE
   kOverlappingPaths,
+  kConflictingPaths,
   kErrorKinds,
 };
+
+using ErrorOrder = std::array<ErrorKind, kErrorKinds>;
+constexpr ErrorOrder kConditionOrder = {
+    kRedundantParentheses, kUnknownFunction,  kMisusedFunction, kReservedWord, kUndefinedName,
+    kUndefinedValue,       kOperandCount,     kSameOperands,    kOperandType,  kSectionRepeated,
+    kActionOperand,        kOverlappingPaths, kConflictingPaths};
+constexpr ErrorOrder kUpdateOrder = {
+    kReservedWord,     kUnknownFunction,      kSectionRepeated, kUndefinedName, kUndefinedValue,
+    kOverlappingPaths, kConflictingPaths,     kActionOperand,   kOperandCount,  kOperandType,
+    kMisusedFunction,  kRedundantParentheses, kSameOperands};
 
 // Words the grammar gives a meaning; written where a name is expected they are a syntax error
 // (DynamoDB's parser has them as tokens), while other reserved words get the reserved-word error.
@@ -113,8 +127,13 @@ enum class Context { kCondition, kUpdate };
 
 class Parser {
  public:
-  Parser(std::string_view text, std::string_view parameter, const ExpressionInputs& inputs)
-      : text_(text), parameter_(parameter), inputs_(inputs), tokens_(Tokenize(text)) {}
+  Parser(std::string_view text, std::string_view parameter, const ExpressionInputs& inputs,
+         const ErrorOrder& order)
+      : text_(text),
+        parameter_(parameter),
+        inputs_(inputs),
+        order_(order),
+        tokens_(Tokenize(text)) {}
 
   // Checks the limits every expression shares; false when the text is refused before parsing.
   bool CheckText() {
@@ -198,7 +217,8 @@ class Parser {
       SyntaxError();
     }
     const std::string* message = &state_.hard_error;
-    for (int kind = 0; message->empty() && kind < kErrorKinds; ++kind) {
+    for (ErrorKind kind : order_) {
+      if (!message->empty()) break;
       message = &state_.errors[kind];
     }
     if (!message->empty()) {
@@ -317,7 +337,7 @@ class Parser {
         value = inputs_.names->find(placeholder.data(), placeholder.data() + placeholder.size());
       }
       if (value == nullptr || !value->isString()) {
-        Report(kUndefinedPlaceholder,
+        Report(kUndefinedName,
                "An expression attribute name used in the document path is not defined; "
                "attribute name: " +
                    placeholder);
@@ -368,15 +388,14 @@ class Parser {
       value = inputs_.values->find(placeholder.data(), placeholder.data() + placeholder.size());
     }
     if (value == nullptr) {
-      Report(kUndefinedPlaceholder,
+      Report(kUndefinedValue,
              "An expression attribute value used in expression is not defined; attribute value: " +
                  placeholder);
     } else {
       std::string invalid;
       if (!ValidateAttributeValue(*value, &invalid)) {
-        ReportUnprefixed(kUndefinedPlaceholder,
-                         "ExpressionAttributeValues contains invalid value: " + invalid +
-                             " for key " + placeholder);
+        ReportUnprefixed(kUndefinedValue, "ExpressionAttributeValues contains invalid value: " +
+                                              invalid + " for key " + placeholder);
       } else {
         out->value = *value;
       }
@@ -444,8 +463,10 @@ class Parser {
     if (IsPunctuation("(")) {
       Next();
       if (!Deeper()) return false;
-      // An operand that starts with '(' is itself parenthesized: "((a))".
+      // An operand that starts with '(' is itself parenthesized: "((a))". Update expressions
+      // take one level only.
       const bool doubled = IsPunctuation("(");
+      if (doubled && context == Context::kUpdate) return SyntaxError();
       if (!ParseOperand(context, out)) return false;
       --state_.depth;
       if (!Expect(")")) return false;
@@ -758,29 +779,54 @@ class Parser {
     }
   }
 
+  // value := operand [ (+|-) operand ]
+  bool ParseSetValue(Operand* out) {
+    Operand first;
+    if (!ParseOperand(Context::kUpdate, &first)) return false;
+    if (IsPunctuation("+") || IsPunctuation("-")) return ParseArithmetic(std::move(first), out);
+    *out = std::move(first);
+    return true;
+  }
+
+  // The current token is '+' or '-'.
+  bool ParseArithmetic(Operand first, Operand* out) {
+    const std::string shown(Peek().text);
+    Next();
+    if (!CountOperator()) return false;
+    Operand second;
+    if (!ParseOperand(Context::kUpdate, &second)) return false;
+    for (const Operand* operand : {&first, &second}) {
+      const std::string type = StaticType(*operand);
+      if (!type.empty() && type != "N") Report(kOperandType, OperandTypeMessage(shown, type));
+    }
+    out->kind = shown == "+" ? OperandKind::kPlus : OperandKind::kMinus;
+    out->args.push_back(std::move(first));
+    out->args.push_back(std::move(second));
+    return true;
+  }
+
   bool ParseUpdateAction(UpdateAction* action) {
     if (!ParsePath(&action->path)) return false;
     switch (action->kind) {
       case UpdateActionKind::kSet: {
         if (!Expect("=")) return false;
+        if (!IsPunctuation("(")) return ParseSetValue(&action->value);
+        // "(b + :c)" or "(b) + :c"
+        Next();
+        if (!Deeper()) return false;
         Operand first;
         if (!ParseOperand(Context::kUpdate, &first)) return false;
         if (IsPunctuation("+") || IsPunctuation("-")) {
-          const std::string shown(Peek().text);
-          Next();
-          if (!CountOperator()) return false;
-          Operand second;
-          if (!ParseOperand(Context::kUpdate, &second)) return false;
-          for (const Operand* operand : {&first, &second}) {
-            const std::string type = StaticType(*operand);
-            if (!type.empty() && type != "N") Report(kOperandType, OperandTypeMessage(shown, type));
-          }
-          action->value.kind = shown == "+" ? OperandKind::kPlus : OperandKind::kMinus;
-          action->value.args.push_back(std::move(first));
-          action->value.args.push_back(std::move(second));
-        } else {
-          action->value = std::move(first);
+          if (!ParseArithmetic(std::move(first), &action->value)) return false;
+          --state_.depth;
+          return Expect(")");
         }
+        --state_.depth;
+        if (!Expect(")")) return false;
+        if (IsPunctuation("+") || IsPunctuation("-")) {
+          return ParseArithmetic(std::move(first), &action->value);
+        }
+        action->value = std::move(first);
         return true;
       }
       case UpdateActionKind::kRemove:
@@ -792,7 +838,7 @@ class Parser {
         const std::string type = TypeOf(action->value.value);
         const bool add = action->kind == UpdateActionKind::kAdd;
         if (!type.empty() && !IsSetType(type) && !(add && type == "N")) {
-          Report(kOperandType,
+          Report(kActionOperand,
                  std::string("Incorrect operand type for operator or function; operator: ") +
                      (add ? "ADD" : "DELETE") + ", operand type: " + LongTypeName(type));
         }
@@ -813,11 +859,12 @@ class Parser {
         bool diverged = false;
         for (size_t k = 0; k < common && !diverged; ++k) {
           if (a[k].is_index != b[k].is_index) {
-            Report(kOverlappingPaths,
+            diverged = true;
+            Report(kConflictingPaths,
                    "Two document paths conflict with each other; must remove or rewrite one of "
                    "these paths; path one: " +
                        paths[i]->ToString() + ", path two: " + paths[j]->ToString());
-            return;
+            break;
           }
           diverged = a[k].is_index ? a[k].index != b[k].index : a[k].name != b[k].name;
         }
@@ -826,7 +873,6 @@ class Parser {
                  "Two document paths overlap with each other; must remove or rewrite one of these "
                  "paths; path one: " +
                      paths[i]->ToString() + ", path two: " + paths[j]->ToString());
-          return;
         }
       }
     }
@@ -835,6 +881,7 @@ class Parser {
   std::string_view text_;
   std::string_view parameter_;
   const ExpressionInputs& inputs_;
+  const ErrorOrder& order_;
   std::vector<Token> tokens_;
   State state_;
 };
@@ -861,7 +908,7 @@ std::string DescribeValue(const Json::Value& value) {
 bool ParseConditionExpression(std::string_view text, std::string_view parameter,
                               const ExpressionInputs& inputs, UsedPlaceholders* used,
                               ConditionNode* out, std::string* error) {
-  Parser parser(text, parameter, inputs);
+  Parser parser(text, parameter, inputs, kConditionOrder);
   const bool parsed = parser.CheckText() && parser.Condition(out);
   return parser.Finish(parsed, used, error);
 }
@@ -869,14 +916,14 @@ bool ParseConditionExpression(std::string_view text, std::string_view parameter,
 bool ParseUpdateExpression(std::string_view text, const ExpressionInputs& inputs,
                            UsedPlaceholders* used, std::vector<UpdateAction>* out,
                            std::string* error) {
-  Parser parser(text, "UpdateExpression", inputs);
+  Parser parser(text, "UpdateExpression", inputs, kUpdateOrder);
   const bool parsed = parser.CheckText() && parser.UpdateClauses(out);
   return parser.Finish(parsed, used, error);
 }
 
 bool ParseProjectionExpression(std::string_view text, const ExpressionInputs& inputs,
                                UsedPlaceholders* used, std::vector<Path>* out, std::string* error) {
-  Parser parser(text, "ProjectionExpression", inputs);
+  Parser parser(text, "ProjectionExpression", inputs, kConditionOrder);
   const bool parsed = parser.CheckText() && parser.ProjectionPaths(out);
   return parser.Finish(parsed, used, error);
 }

@@ -95,6 +95,15 @@ TEST(UpdateExpression, ArithmeticOnNumbers) {
             "supported range");
 }
 
+TEST(UpdateExpression, ValuesMayBeParenthesized) {
+  EXPECT_EQ(Apply("SET n = (n + :one)", R"({"n":{"N":"1"}})"), R"({"n":{"N":"2"}})");
+  EXPECT_EQ(Apply("SET n = (n) - (:two)", R"({"n":{"N":"1"}})"), R"({"n":{"N":"-1"}})");
+  EXPECT_EQ(Apply("SET n = (:one)", "{}"), R"({"n":{"N":"1"}})");
+  EXPECT_EQ(Apply("SET n = list_append((:l), :l)", "{}"), R"({"n":{"L":[{"S":"c"},{"S":"c"}]}})");
+  EXPECT_EQ(Error("SET n = (((:one)))"),
+            R"(Invalid UpdateExpression: Syntax error; token: "(", near: "((:one")");
+}
+
 TEST(UpdateExpression, IfNotExistsAndListAppend) {
   EXPECT_EQ(Apply("SET n = if_not_exists(n, :one)", "{}"), R"({"n":{"N":"1"}})");
   EXPECT_EQ(Apply("SET n = if_not_exists(n, :one)", R"({"n":{"N":"7"}})"), R"({"n":{"N":"7"}})");
@@ -245,6 +254,23 @@ TEST(UpdateExpression, ChecksOperandsItCanSeeWithoutTheItem) {
   EXPECT_EQ(Error("SET a = :nope"),
             "Invalid UpdateExpression: An expression attribute value used in expression is not "
             "defined; attribute value: :nope");
+}
+
+TEST(UpdateExpression, ReportsErrorsInDynamoDbsOrderForUpdates) {
+  // A reserved word comes before an undefined name, which comes before overlapping paths,
+  // which come before operand types.
+  EXPECT_EQ(Error("SET #nope = :one, a = :x ADD a :x REMOVE status"),
+            "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: "
+            "status");
+  EXPECT_EQ(Error("ADD a :x SET a = :nope"),
+            "Invalid UpdateExpression: An expression attribute value used in expression is not "
+            "defined; attribute value: :nope");
+  EXPECT_EQ(Error("ADD a :x SET a = :one"),
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
+            "rewrite one of these paths; path one: [a], path two: [a]");
+  EXPECT_EQ(Error("SET b = list_append(:one, b) ADD a :x"),
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: "
+            "ADD, operand type: STRING");
 }
 
 TEST(UpdateExpression, ReportsTopLevelNamesAndPlaceholders) {
