@@ -7,8 +7,9 @@
 //   service.EnsureTable({.name = "connections", .hash_key = {"connectionId", "S"}});
 //   Response response = service.Handle("GetItem", R"({"TableName":"connections",...})");
 //
-// Every request is one SQLite transaction (BEGIN IMMEDIATE): it is applied whole or, on any
-// error, not at all. Refusals have DynamoDB's exact error bodies (see api_error.h).
+// Every request is one SQLite transaction: a write (BEGIN IMMEDIATE) is applied whole or, on any
+// error, not at all; a read sees one consistent snapshot. Refusals have DynamoDB's exact error
+// bodies (see api_error.h).
 //
 // Thread-safety: every public method may be called from any thread; calls are serialised by one
 // internal mutex (one SQLite connection). Several processes may share a file database (WAL mode,

@@ -102,7 +102,9 @@ void SqliteDatabase::ForgetStatements(std::string_view fragment) {
                 [&](const auto& entry) { return entry.first.find(fragment) != std::string::npos; });
 }
 
-Transaction::Transaction(SqliteDatabase& db) : db_(db) { db_.Execute("BEGIN IMMEDIATE"); }
+Transaction::Transaction(SqliteDatabase& db, Kind kind) : db_(db) {
+  db_.Execute(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+}
 
 Transaction::~Transaction() {
   if (open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
