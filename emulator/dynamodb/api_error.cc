@@ -63,6 +63,12 @@ ApiError TransactionCanceledError(const Json::Value& cancellation_reasons) {
   return error;
 }
 
+ApiError IdempotentParameterMismatchError() {
+  return DynamoDbError("IdempotentParameterMismatchException",
+                       "DynamoDB rejected the request because you retried a request with a "
+                       "different payload but with an idempotent token that was already used.");
+}
+
 ApiError SerializationError(const std::string& message) {
   return ApiError(std::string(kCoralPrefix) + "SerializationException", message);
 }

@@ -40,6 +40,7 @@ ApiError ResourceNotFoundError(const std::string& message = "Requested resource 
 ApiError ResourceInUseError(const std::string& message);
 ApiError ConditionalCheckFailedError();
 ApiError TransactionCanceledError(const Json::Value& cancellation_reasons);
+ApiError IdempotentParameterMismatchError();
 ApiError SerializationError(const std::string& message);
 ApiError UnknownOperationError();
 ApiError InternalServerError(const std::string& message);

@@ -11,6 +11,10 @@ namespace wsgw::dynamodb {
 namespace {
 
 constexpr char kInvalid[] = "One or more parameter values were invalid: ";
+// DynamoDB accepts 31 levels of maps and lists around a value and refuses 32.
+constexpr int kMaxNesting = 31;
+
+bool Validate(const Json::Value& value, int depth, std::string* error);
 
 bool Fail(std::string* error, std::string text) {
   if (error != nullptr) *error = std::move(text);
@@ -18,20 +22,20 @@ bool Fail(std::string* error, std::string text) {
 }
 
 bool IsKnownType(const std::string& name) {
-  static const std::array<const char*, 10> kTypes = {"S",    "N", "B", "BOOL", "NULL",
-                                                     "M",    "L", "SS", "NS", "BS"};
-  return std::find_if(kTypes.begin(), kTypes.end(),
-                      [&](const char* t) { return name == t; }) != kTypes.end();
+  static const std::array<const char*, 10> kTypes = {"S", "N", "B",  "BOOL", "NULL",
+                                                     "M", "L", "SS", "NS",   "BS"};
+  return std::find_if(kTypes.begin(), kTypes.end(), [&](const char* t) { return name == t; }) !=
+         kTypes.end();
 }
 
 // DynamoDB reports a JSON type mismatch as a SerializationException; these are its words.
 std::string Mismatch(const Json::Value& found, const char* expected) {
-  const char* token = found.isString()   ? "VALUE_STRING"
-                      : found.isBool()   ? "VALUE_BOOLEAN"
+  const char* token = found.isString()    ? "VALUE_STRING"
+                      : found.isBool()    ? "VALUE_BOOLEAN"
                       : found.isNumeric() ? "VALUE_NUMBER"
-                      : found.isArray()  ? "START_ARRAY"
-                      : found.isObject() ? "START_OBJECT"
-                                         : "VALUE_NULL";
+                      : found.isArray()   ? "START_ARRAY"
+                      : found.isObject()  ? "START_OBJECT"
+                                          : "VALUE_NULL";
   return std::string("Unexpected value type in payload: ") + token + " where " + expected +
          " was expected";
 }
@@ -71,9 +75,8 @@ bool ValidateSet(const std::string& type, const Json::Value& members, std::strin
     if (!seen.insert(canonical).second) duplicate = true;
   }
   if (duplicate) {
-    return Fail(error,
-                std::string(kInvalid) + "Input collection " + JoinForMessage(members) +
-                    " contains duplicates.");
+    return Fail(error, std::string(kInvalid) + "Input collection " + JoinForMessage(members) +
+                           " contains duplicates.");
   }
   return true;
 }
@@ -117,9 +120,14 @@ int Base64Digit(char c) {
   return -1;
 }
 
-}  // namespace
+bool ValidateMembers(const Json::Value& map, int depth, std::string* error) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (!Validate(*it, depth, error)) return false;
+  }
+  return true;
+}
 
-bool ValidateAttributeValue(const Json::Value& value, std::string* error) {
+bool Validate(const Json::Value& value, int depth, std::string* error) {
   constexpr char kEmpty[] =
       "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes";
   if (!value.isObject() || value.empty()) return Fail(error, kEmpty);
@@ -158,26 +166,34 @@ bool ValidateAttributeValue(const Json::Value& value, std::string* error) {
     }
     return true;
   }
-  if (type == "M") {
-    if (!content.isObject()) return Fail(error, Mismatch(content, "a map"));
-    return ValidateItem(content, error);
-  }
-  if (type == "L") {
+  if (type == "M" || type == "L") {
+    if (depth >= kMaxNesting) {
+      return Fail(error,
+                  "Nesting Levels have exceeded supported limits: Attributes in the item have "
+                  "nested levels beyond supported limit");
+    }
+    if (type == "M") {
+      if (!content.isObject()) return Fail(error, Mismatch(content, "a map"));
+      return ValidateMembers(content, depth + 1, error);
+    }
     if (!content.isArray()) return Fail(error, Mismatch(content, "a list"));
     for (const Json::Value& element : content) {
-      if (!ValidateAttributeValue(element, error)) return false;
+      if (!Validate(element, depth + 1, error)) return false;
     }
     return true;
   }
   return ValidateSet(type, content, error);
 }
 
+}  // namespace
+
+bool ValidateAttributeValue(const Json::Value& value, std::string* error) {
+  return Validate(value, 0, error);
+}
+
 bool ValidateItem(const Json::Value& item, std::string* error) {
   if (!item.isObject()) return Fail(error, Mismatch(item, "a map"));
-  for (auto it = item.begin(); it != item.end(); ++it) {
-    if (!ValidateAttributeValue(*it, error)) return false;
-  }
-  return true;
+  return ValidateMembers(item, 0, error);
 }
 
 std::string TypeOf(const Json::Value& value) {
@@ -283,8 +299,8 @@ std::string Base64Encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                 static_cast<uint8_t>(bytes[i + 2]);
+    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
+                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
     out.push_back(kBase64Alphabet[(n >> 18) & 63]);
     out.push_back(kBase64Alphabet[(n >> 12) & 63]);
     out.push_back(kBase64Alphabet[(n >> 6) & 63]);

@@ -20,8 +20,10 @@ namespace wsgw::dynamodb {
 // "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
 // "One or more parameter values were invalid: An string set  may not be empty" (DynamoDB's
 // double space), "One or more parameter values were invalid: Input collection [a, a] contains
-// duplicates.", or a Number::Parse message for a bad N/NS member. Empty strings and empty
-// binaries are valid here; key attributes are the caller's concern.
+// duplicates.", "Nesting Levels have exceeded supported limits: ..." (more than 31 levels of maps
+// and lists), or a Number::Parse message for a bad N/NS member. A value of the wrong JSON type
+// ({"S": 5}) gets a SerializationException-style text. Empty strings and empty binaries are valid
+// here; key attributes are the caller's concern.
 bool ValidateAttributeValue(const Json::Value& value, std::string* error);
 
 // Checks every value of an item (a JSON object); same messages.

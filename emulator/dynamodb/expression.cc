@@ -38,7 +38,8 @@ std::string UnusedPlaceholdersMessage(const ExpressionInputs& inputs,
                                       const UsedPlaceholders& used) {
   std::string names = UnusedKeys(inputs.names, used.names);
   if (!names.empty()) {
-    return "Value provided in ExpressionAttributeNames unused in expressions: keys: {" + names + "}";
+    return "Value provided in ExpressionAttributeNames unused in expressions: keys: {" + names +
+           "}";
   }
   std::string values = UnusedKeys(inputs.values, used.values);
   if (!values.empty()) {

@@ -61,10 +61,12 @@ std::string UnusedPlaceholdersMessage(const ExpressionInputs& inputs, const Used
 //              | operand IN ( operand, ... )
 //              | function ( operand, ... )   attribute_exists attribute_not_exists attribute_type
 //                                            begins_with contains
-//              | condition AND condition | condition OR condition | NOT condition | ( condition )
-//   operand   := path | :value | size(path)
+//              | condition AND condition | condition OR condition | NOT primary | ( condition )
+//   operand   := path | :value | size(path) | ( operand )
 //   path      := name ( .name | [index] )*     name: an identifier or a #placeholder
-// Precedence, tightest first: comparisons, IN, BETWEEN, functions, NOT, AND, OR.
+// Precedence, tightest first: comparisons, IN, BETWEEN, functions, NOT, AND, OR. NOT takes one
+// condition or group ("NOT NOT a" is a syntax error), "((a = :v))" is refused as redundant, and
+// DynamoDB's limits hold: 4 KB of text, 300 operators and functions, 100 IN operands.
 class Condition {
  public:
   // `parameter` names the request parameter for messages: "ConditionExpression",
@@ -75,8 +77,6 @@ class Condition {
 
   // True when `item` (attribute name -> value; an empty object for a missing item) satisfies it.
   bool Evaluate(const Json::Value& item) const;
-
-  const std::shared_ptr<const expression::ConditionNode>& root() const { return root_; }
 
  private:
   std::shared_ptr<const expression::ConditionNode> root_;

@@ -12,7 +12,7 @@ namespace wsgw::dynamodb::expression {
 
 struct PathElement {
   bool is_index = false;
-  std::string name;  // when !is_index
+  std::string name;    // when !is_index
   uint32_t index = 0;  // when is_index
 };
 
@@ -34,8 +34,8 @@ enum class OperandKind {
 
 struct Operand {
   OperandKind kind = OperandKind::kValue;
-  Path path;           // kPath
-  Json::Value value;   // kValue
+  Path path;          // kPath
+  Json::Value value;  // kValue
   std::vector<Operand> args;
 };
 

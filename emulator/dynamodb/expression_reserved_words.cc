@@ -9,6 +9,7 @@ namespace wsgw::dynamodb::expression {
 namespace {
 
 // AWS's "Reserved words in DynamoDB" list, upper case, sorted (573 words).
+// clang-format off
 constexpr std::array<std::string_view, 573> kReservedWords = {
     "ABORT", "ABSOLUTE", "ACTION", "ADD", "AFTER", "AGENT", "AGGREGATE", "ALL", "ALLOCATE", "ALTER",
     "ANALYZE", "AND", "ANY", "ARCHIVE", "ARE", "ARRAY", "AS", "ASC", "ASCII", "ASENSITIVE",
@@ -75,6 +76,7 @@ constexpr std::array<std::string_view, 573> kReservedWords = {
     "WAIT", "WHEN", "WHENEVER", "WHERE", "WHILE", "WINDOW", "WITH", "WITHIN", "WITHOUT", "WORK",
     "WRAPPED", "WRITE", "YEAR", "ZONE",
 };
+// clang-format on
 
 }  // namespace
 

@@ -248,6 +248,12 @@ bool Update::Apply(Json::Value* item, std::string* error) const {
       return false;
     }
   }
+  // A SET can wrap a value in more levels than DynamoDB stores; the written attributes are
+  // checked the way a PutItem's would be.
+  for (const std::string& name : TopLevelNames()) {
+    const Json::Value* written = after.find(name.data(), name.data() + name.size());
+    if (written != nullptr && !ValidateAttributeValue(*written, error)) return false;
+  }
   *item = std::move(after);
   return true;
 }

@@ -9,11 +9,18 @@ namespace {
 
 constexpr char kInvalid[] = "One or more parameter values were invalid: ";
 
-void CheckKeyValue(const KeyAttribute& attribute, const Json::Value& value) {
+constexpr char kKeyMismatch[] = "The provided key element does not match the schema";
+
+// DynamoDB words a wrong type in a Key argument (GetItem, DeleteItem, UpdateItem) as a schema
+// mismatch, and one in an item being put as a type mismatch.
+enum class KeySource { kKeyArgument, kItem };
+
+void CheckKeyValue(const KeyAttribute& attribute, const Json::Value& value, KeySource source) {
   std::string error;
   if (!ValidateAttributeValue(value, &error)) throw ValidationError(error);
   std::string actual = TypeOf(value);
   if (actual != attribute.type) {
+    if (source == KeySource::kKeyArgument) throw ValidationError(kKeyMismatch);
     throw ValidationError(std::string(kInvalid) + "Type mismatch for key " + attribute.name +
                           " expected: " + attribute.type + " actual: " + actual);
   }
@@ -39,16 +46,16 @@ std::string EncodeKeyValue(const Json::Value& value, const std::string& type) {
 }
 
 ItemKey KeyFromRequest(const KeySchema& keys, const Json::Value& key) {
-  if (!key.isObject()) throw ValidationError("The provided key element does not match the schema");
+  if (!key.isObject()) throw ValidationError(kKeyMismatch);
   size_t expected = keys.range ? 2 : 1;
   if (key.size() != expected || !key.isMember(keys.hash.name) ||
       (keys.range && !key.isMember(keys.range->name))) {
-    throw ValidationError("The provided key element does not match the schema");
+    throw ValidationError(kKeyMismatch);
   }
-  CheckKeyValue(keys.hash, key[keys.hash.name]);
+  CheckKeyValue(keys.hash, key[keys.hash.name], KeySource::kKeyArgument);
   ItemKey encoded{EncodeKeyValue(key[keys.hash.name], keys.hash.type), ""};
   if (keys.range) {
-    CheckKeyValue(*keys.range, key[keys.range->name]);
+    CheckKeyValue(*keys.range, key[keys.range->name], KeySource::kKeyArgument);
     encoded.range = EncodeKeyValue(key[keys.range->name], keys.range->type);
   }
   return encoded;
@@ -60,7 +67,7 @@ ItemKey KeyOfItem(const KeySchema& keys, const Json::Value& item) {
       throw ValidationError(std::string(kInvalid) + "Missing the key " + attribute.name +
                             " in the item");
     }
-    CheckKeyValue(attribute, item[attribute.name]);
+    CheckKeyValue(attribute, item[attribute.name], KeySource::kItem);
     return EncodeKeyValue(item[attribute.name], attribute.type);
   };
   ItemKey encoded{part(keys.hash), ""};

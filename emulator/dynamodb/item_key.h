@@ -25,7 +25,7 @@ struct ItemKey {
 std::string EncodeKeyValue(const Json::Value& value, const std::string& type);
 
 // A request's Key member: exactly the schema's key attributes with the schema's types, else
-// "The provided key element does not match the schema" (or a type mismatch / empty string).
+// "The provided key element does not match the schema" (or the empty-string refusal).
 ItemKey KeyFromRequest(const KeySchema& keys, const Json::Value& key);
 
 // The key of an item to be written: "Missing the key id in the item", type mismatch, or empty

@@ -25,6 +25,8 @@ Json::Value WriteOne(OperationContext& context, WriteKind kind, const Json::Valu
     write = PlanWrite(context, kind, request);
   } catch (const ConditionFailed& failure) {
     throw ConditionalCheckFailure(request, failure);
+  } catch (const UpdateRefused& refused) {
+    throw ValidationError(refused.message);
   }
   Apply(context, write, capacity, false);
   Json::Value response(Json::objectValue);
@@ -115,8 +117,7 @@ Json::Value BatchGetItem(OperationContext& context, const Json::Value& request) 
     ItemStore store = context.Store(table);
     for (const Json::Value& key : keys) {
       if (++total > kMaxBatchGetKeys) {
-        throw ValidationError(
-            "Too many items requested for the BatchGetItem call");
+        throw ValidationError("Too many items requested for the BatchGetItem call");
       }
       ValidateItemField(key);
       ItemKey encoded = KeyFromRequest(table.keys, key);
@@ -159,8 +160,8 @@ Json::Value BatchWriteItem(OperationContext& context, const Json::Value& request
         throw SerializationError("Unexpected value type in RequestItems");
       }
       write_request["TableName"] = table_name;
-      ItemWrite write = PlanWrite(context, put ? WriteKind::kPut : WriteKind::kDelete,
-                                  write_request);
+      ItemWrite write =
+          PlanWrite(context, put ? WriteKind::kPut : WriteKind::kDelete, write_request);
       if (!seen.insert(write.key).second) {
         throw ValidationError("Provided list of item keys contains duplicates");
       }

@@ -24,11 +24,12 @@ std::string IndexTableName(const TableSchema& schema, const std::string& index_n
 // How a read names its columns: an index's rows joined to the items they point at, or the items
 // table alone, whose index key is its own key.
 struct RowSource {
-  std::string select;      // ihash, irange, thash, trange, item, size
+  std::string select;  // ihash, irange, thash, trange, item, size
   std::string from;
-  std::string hash;        // the index hash column
-  std::string range;       // the index range column
-  std::string range_after; // (index range, table key) compared with (?4, ?5, ?6)
+  std::string hash;            // the index hash column
+  std::string range;           // the index range column
+  std::string range_position;  // the position within a partition, compared with ?4[, ?5, ?6]
+  std::string range_parameters;
   std::string scan_after;  // the full position compared with (?1, ?2, ?3, ?4)
   std::string order;       // ascending order of positions
   std::string order_desc;
@@ -39,22 +40,24 @@ RowSource TableRows(const std::string& items) {
           "FROM " + items + " t",
           "t.hash",
           "t.range",
-          "t.range ? ?4",
+          "t.range",
+          "?4",
           "(t.hash, t.range) > (?1, ?2)",
           "t.range",
           "t.range DESC"};
 }
 
 RowSource IndexRows(const std::string& items, const std::string& index_table) {
-  return {"SELECT x.ihash, x.irange, x.thash, x.trange, t.item, t.size",
-          "FROM " + index_table + " x JOIN " + items +
-              " t ON t.hash = x.thash AND t.range = x.trange",
-          "x.ihash",
-          "x.irange",
-          "(x.irange, x.thash, x.trange) ? (?4, ?5, ?6)",
-          "(x.ihash, x.irange, x.thash, x.trange) > (?1, ?2, ?3, ?4)",
-          "x.irange, x.thash, x.trange",
-          "x.irange DESC, x.thash DESC, x.trange DESC"};
+  return {
+      "SELECT x.ihash, x.irange, x.thash, x.trange, t.item, t.size",
+      "FROM " + index_table + " x JOIN " + items + " t ON t.hash = x.thash AND t.range = x.trange",
+      "x.ihash",
+      "x.irange",
+      "(x.irange, x.thash, x.trange)",
+      "(?4, ?5, ?6)",
+      "(x.ihash, x.irange, x.thash, x.trange) > (?1, ?2, ?3, ?4)",
+      "x.irange, x.thash, x.trange",
+      "x.irange DESC, x.thash DESC, x.trange DESC"};
 }
 
 const Json::StreamWriterBuilder& Writer() {
@@ -72,8 +75,8 @@ const Json::StreamWriterBuilder& Writer() {
 std::string ItemText(const Json::Value& item) { return Json::writeString(Writer(), item); }
 
 Json::Value ParseStoredItem(const std::string& text) {
-  static const Json::CharReaderBuilder* builder = new Json::CharReaderBuilder();
-  std::unique_ptr<Json::CharReader> reader(builder->newCharReader());
+  thread_local const std::unique_ptr<Json::CharReader> reader(
+      Json::CharReaderBuilder().newCharReader());
   Json::Value item;
   std::string errors;
   if (!reader->parse(text.data(), text.data() + text.size(), &item, &errors)) {
@@ -250,11 +253,10 @@ void ItemStore::Query(const SecondaryIndex* index, const std::string& hash,
   if (bounds.lower) sql += " AND " + source.range + (bounds.lower_inclusive ? " >= ?2" : " > ?2");
   if (bounds.upper) sql += " AND " + source.range + (bounds.upper_inclusive ? " <= ?3" : " < ?3");
   if (after) {
-    std::string condition = source.range_after;
-    condition.replace(condition.find('?'), 1, forward ? ">" : "<");
-    sql += " AND " + condition;
+    sql += " AND " + source.range_position + (forward ? " > " : " < ") + source.range_parameters;
   }
-  sql += std::string(" AND ") + kVisible + " ORDER BY " + (forward ? source.order : source.order_desc);
+  sql +=
+      std::string(" AND ") + kVisible + " ORDER BY " + (forward ? source.order : source.order_desc);
   Visit(
       sql,
       [&](Statement& rows) {
@@ -321,8 +323,8 @@ void ItemStore::RecomputeExpiry() {
 int64_t ItemStore::DeleteExpired() {
   std::vector<ItemKey> expired;
   {
-    Statement rows =
-        db_.Prepare("SELECT hash, range FROM " + items_ + " WHERE expires IS NOT NULL AND expires < ?1");
+    Statement rows = db_.Prepare("SELECT hash, range FROM " + items_ +
+                                 " WHERE expires IS NOT NULL AND expires < ?1");
     rows.Bind(1, now_);
     while (rows.Step()) expired.push_back({rows.Text(0), rows.Text(1)});
   }

@@ -45,6 +45,17 @@ void CheckIndexKeys(const TableSchema& table, const Json::Value& item) {
   for (const SecondaryIndex& index : table.indexes) IndexKeyOfItem(index, item);
 }
 
+// Whether the item has a row in the index (an old item whose index key has the wrong type was
+// left out of a backfilled index).
+bool InIndex(const SecondaryIndex& index, const std::optional<Json::Value>& item) {
+  if (!item) return false;
+  try {
+    return IndexKeyOfItem(index, *item).has_value();
+  } catch (const ApiError&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 ItemWrite PlanWrite(OperationContext& context, WriteKind kind, const Json::Value& request) {
@@ -70,6 +81,22 @@ ItemWrite PlanWrite(OperationContext& context, WriteKind kind, const Json::Value
   if (kind == WriteKind::kConditionCheck && !expressions.condition) {
     throw MissingMemberError("conditionExpression");
   }
+  if (expressions.update) {
+    for (const std::string& name : expressions.update->TopLevelNames()) {
+      if (table.keys.Contains(name)) {
+        throw ValidationError(
+            "One or more parameter values were invalid: Cannot update attribute " + name +
+            ". This attribute is part of the key");
+      }
+    }
+  }
+  if (kind == WriteKind::kPut) {
+    // The item itself is checked before its condition, as DynamoDB does.
+    for (Json::Value& attribute : item) CanonicalizeNumbers(attribute);
+    write.new_size = ItemSizeBytes(item);
+    CheckSize(write.new_size);
+    CheckIndexKeys(table, item);
+  }
 
   write.old_item = context.Store(table).Get(write.key);
   if (expressions.condition &&
@@ -80,32 +107,28 @@ ItemWrite PlanWrite(OperationContext& context, WriteKind kind, const Json::Value
   switch (kind) {
     case WriteKind::kPut:
       write.new_item = item;
-      break;
+      return write;
     case WriteKind::kDelete:
     case WriteKind::kConditionCheck:
       return write;
-    case WriteKind::kUpdate: {
-      Json::Value updated = write.old_item.value_or(item);
-      if (expressions.update) {
-        for (const std::string& name : expressions.update->TopLevelNames()) {
-          if (table.keys.Contains(name)) {
-            throw ValidationError(
-                "One or more parameter values were invalid: Cannot update attribute " + name +
-                ". This attribute is part of the key");
-          }
-        }
-        std::string error;
-        if (!expressions.update->Apply(&updated, &error)) throw ValidationError(error);
-        write.updated_names = expressions.update->TopLevelNames();
-      }
-      write.new_item = updated;
+    case WriteKind::kUpdate:
       break;
-    }
   }
-  for (Json::Value& attribute : *write.new_item) CanonicalizeNumbers(attribute);
-  write.new_size = ItemSizeBytes(*write.new_item);
-  CheckSize(write.new_size);
-  CheckIndexKeys(table, *write.new_item);
+  Json::Value updated = write.old_item.value_or(item);
+  if (expressions.update) {
+    std::string error;
+    if (!expressions.update->Apply(&updated, &error)) throw UpdateRefused{error};
+    write.updated_names = expressions.update->TopLevelNames();
+  }
+  for (Json::Value& attribute : updated) CanonicalizeNumbers(attribute);
+  write.new_size = ItemSizeBytes(updated);
+  try {
+    CheckSize(write.new_size);
+    CheckIndexKeys(table, updated);
+  } catch (const ApiError& error) {
+    throw UpdateRefused{error.what()};
+  }
+  write.new_item = std::move(updated);
   return write;
 }
 
@@ -126,9 +149,7 @@ void Apply(OperationContext& context, const ItemWrite& write, ConsumedCapacity& 
   }
   capacity.AddWrite(table.name, "", false, ConsumedCapacity::WriteUnits(size, transactional));
   for (const SecondaryIndex& index : table.indexes) {
-    bool in_old = write.old_item && IndexKeyOfItem(index, *write.old_item);
-    bool in_new = write.new_item && IndexKeyOfItem(index, *write.new_item);
-    if (in_old || in_new) {
+    if (InIndex(index, write.old_item) || InIndex(index, write.new_item)) {
       capacity.AddWrite(table.name, index.name, index.global,
                         ConsumedCapacity::WriteUnits(size, transactional));
     }
@@ -153,8 +174,7 @@ Json::Value ReturnedAttributes(const ItemWrite& write, const std::string& return
 
 ApiError ConditionalCheckFailure(const Json::Value& request, const ConditionFailed& failure) {
   ApiError error = ConditionalCheckFailedError();
-  if (request["ReturnValuesOnConditionCheckFailure"].asString() == "ALL_OLD" &&
-      failure.old_item) {
+  if (request["ReturnValuesOnConditionCheckFailure"].asString() == "ALL_OLD" && failure.old_item) {
     error.extra()["Item"] = *failure.old_item;
   }
   return error;

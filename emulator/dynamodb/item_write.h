@@ -2,7 +2,8 @@
 // worked out against the stored item but not yet applied. PutItem, DeleteItem, UpdateItem,
 // BatchWriteItem and TransactWriteItems all plan with PlanWrite() and apply with Apply(), so the
 // checks (key schema, item size, key attributes not updated, the condition) are the same
-// everywhere. A failed condition throws ConditionFailed, which each caller words its own way.
+// everywhere. A failed condition throws ConditionFailed and an update the item refuses throws
+// UpdateRefused; each caller words them its own way.
 #pragma once
 
 #include <json/json.h>
@@ -32,6 +33,13 @@ struct ItemWrite {
 
 struct ConditionFailed {
   std::optional<Json::Value> old_item;
+};
+
+// An update that the stored item's data refuses (it cannot apply, or its result is too large or
+// has an index key of the wrong type): ValidationException for UpdateItem, a ValidationError
+// cancellation reason in a transaction. Refusals of the request itself are ApiErrors.
+struct UpdateRefused {
+  std::string message;
 };
 
 // `request` is the operation's request or a transaction item's Put/Delete/Update/ConditionCheck

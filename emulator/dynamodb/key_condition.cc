@@ -110,7 +110,9 @@ bool CollectTerms(const ConditionNode& node, std::vector<Term>* terms, std::stri
     if (node.kind == ConditionKind::kBetween) term.value2 = operands[2].value;
   }
   if (key->path.elements.size() != 1) {
-    return Fail(error, "KeyConditionExpressions cannot have conditions on nested attributes");
+    return Fail(error, InvalidExpressionMessage(
+                           "KeyConditionExpression",
+                           "KeyConditionExpressions cannot have conditions on nested attributes"));
   }
   term.name = key->path.elements[0].name;
   terms->push_back(std::move(term));
@@ -119,8 +121,7 @@ bool CollectTerms(const ConditionNode& node, std::vector<Term>* terms, std::stri
 
 }  // namespace
 
-std::optional<KeyCondition> KeyCondition::Parse(std::string_view text,
-                                                const KeySchemaNames& schema,
+std::optional<KeyCondition> KeyCondition::Parse(std::string_view text, const KeySchemaNames& schema,
                                                 const ExpressionInputs& inputs,
                                                 UsedPlaceholders* used, std::string* error) {
   ConditionNode root;

@@ -1,6 +1,7 @@
 // A parsed KeyConditionExpression: an equality on the hash key and at most one condition on the
 // range key, joined by AND in either order:
-//   hash = :v [AND range (= | < | <= | > | >=) :w | range BETWEEN :w AND :x | begins_with(range, :w)]
+//   hash = :v [AND range (= | < | <= | > | >=) :w | range BETWEEN :w AND :x | begins_with(range,
+//   :w)]
 // Placeholders, `used` and `error` work as in expression.h. The operation still checks that the
 // values' types match the key schema's attribute types.
 #pragma once
@@ -23,8 +24,8 @@ struct KeySchemaNames {
 struct KeyCondition {
   enum class Op { kNone, kEq, kLt, kLe, kGt, kGe, kBetween, kBeginsWith };
 
-  Json::Value hash_value;   // e.g. {"S": "user1"}
-  Op range_op = Op::kNone;  // kNone: no condition on the range key
+  Json::Value hash_value;    // e.g. {"S": "user1"}
+  Op range_op = Op::kNone;   // kNone: no condition on the range key
   Json::Value range_value1;  // the operand; BETWEEN's lower bound
   Json::Value range_value2;  // BETWEEN's upper bound
 

@@ -52,16 +52,16 @@ std::string Comparison(ExpressionWriter& writer, const std::string& attribute,
     if (!exists.isNull() && !exists.isBool()) throw SerializationError("Unexpected value type");
     if (!exists.isNull() && !exists.asBool()) {
       if (condition.isMember("Value")) {
-        throw ValidationError(std::string(kInvalid) +
-                              "Value cannot be used when Exists is false for Attribute: " +
-                              attribute);
+        throw ValidationError(
+            std::string(kInvalid) +
+            "Value cannot be used when Exists is false for Attribute: " + attribute);
       }
       return "attribute_not_exists(" + name + ")";
     }
     if (!condition.isMember("Value")) {
-      throw ValidationError(std::string(kInvalid) +
-                            "Value must be provided when Exists is true for Attribute: " +
-                            attribute);
+      throw ValidationError(
+          std::string(kInvalid) +
+          "Value must be provided when Exists is true for Attribute: " + attribute);
     }
     return name + " = " + writer.Value(condition["Value"]);
   }
@@ -70,13 +70,12 @@ std::string Comparison(ExpressionWriter& writer, const std::string& attribute,
   if (!list.isNull() && !list.isArray()) throw SerializationError("Unexpected value type");
   auto require = [&](Json::ArrayIndex count) {
     if (list.size() != count) {
-      throw ValidationError(std::string(kInvalid) + "Invalid number of argument(s) for the " +
-                            op + " ComparisonOperator");
+      throw ValidationError(std::string(kInvalid) + "Invalid number of argument(s) for the " + op +
+                            " ComparisonOperator");
     }
   };
   static const std::vector<std::pair<std::string, std::string>> kComparators = {
-      {"EQ", " = "}, {"NE", " <> "}, {"LE", " <= "}, {"LT", " < "}, {"GE", " >= "},
-      {"GT", " > "}};
+      {"EQ", " = "}, {"NE", " <> "}, {"LE", " <= "}, {"LT", " < "}, {"GE", " >= "}, {"GT", " > "}};
   for (const auto& [legacy, comparator] : kComparators) {
     if (op == legacy) {
       require(1);
@@ -182,7 +181,8 @@ Json::Value WithExpressions(const Json::Value& request) {
   std::string legacy_used;
   std::string expressions_used;
   for (const char* name : kLegacy) {
-    if (request.isMember(name)) legacy_used += (legacy_used.empty() ? "" : ", ") + std::string(name);
+    if (request.isMember(name))
+      legacy_used += (legacy_used.empty() ? "" : ", ") + std::string(name);
   }
   if (legacy_used.empty()) return request;
   for (const char* name : kExpressions) {

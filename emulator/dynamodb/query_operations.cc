@@ -88,12 +88,12 @@ class Page {
  public:
   Page(const ReadTarget& target, const Json::Value& request, const RequestExpressions& expressions)
       : target_(target), expressions_(expressions) {
-    select_ = EnumField(request, "Select", "select",
-                        {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES",
-                         "COUNT"},
-                        expressions.HasProjection() ? "SPECIFIC_ATTRIBUTES"
-                        : target.index              ? "ALL_PROJECTED_ATTRIBUTES"
-                                                    : "ALL_ATTRIBUTES");
+    select_ =
+        EnumField(request, "Select", "select",
+                  {"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"},
+                  expressions.HasProjection() ? "SPECIFIC_ATTRIBUTES"
+                  : target.index              ? "ALL_PROJECTED_ATTRIBUTES"
+                                              : "ALL_ATTRIBUTES");
     if (select_ == "SPECIFIC_ATTRIBUTES" && !expressions.HasProjection()) {
       throw ValidationError(std::string(kInvalid) +
                             "Must specify the AttributesToGet or ProjectionExpression when "
@@ -180,9 +180,16 @@ std::optional<std::string> PrefixSuccessor(std::string prefix) {
 }
 
 void CheckConditionType(const KeyAttribute& attribute, const Json::Value& value) {
-  if (TypeOf(value) != attribute.type) {
+  std::string type = TypeOf(value);
+  if (type != attribute.type) {
     throw ValidationError(std::string(kInvalid) +
                           "Condition parameter type does not match schema type");
+  }
+  if (type != "N" && value[type].asString().empty()) {
+    throw ValidationError(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty " +
+        std::string(type == "S" ? "string" : "binary") + " value. Key: " + attribute.name);
   }
 }
 
@@ -279,9 +286,8 @@ Json::Value Query(OperationContext& context, const Json::Value& request) {
     }
   }
   context.Store(*target.table)
-      .Query(target.index, hash, bounds, forward, after, [&](const StoredRow& row) {
-        return page.Add(row);
-      });
+      .Query(target.index, hash, bounds, forward, after,
+             [&](const StoredRow& row) { return page.Add(row); });
   return page.Finish(request);
 }
 
@@ -306,10 +312,10 @@ Json::Value Scan(OperationContext& context, const Json::Value& request) {
         "TotalSegments is present");
   }
   if (segment && *segment >= *total) {
-    throw ValidationError("The Segment parameter is zero-based and must be less than parameter "
-                          "TotalSegments: Segment: " +
-                          std::to_string(*segment) +
-                          " is not less than TotalSegments: " + std::to_string(*total));
+    throw ValidationError(
+        "The Segment parameter is zero-based and must be less than parameter "
+        "TotalSegments: Segment: " +
+        std::to_string(*segment) + " is not less than TotalSegments: " + std::to_string(*total));
   }
 
   Page page(target, request, expressions);

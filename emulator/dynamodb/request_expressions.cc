@@ -81,8 +81,7 @@ RequestExpressions RequestExpressions::Parse(const Json::Value& request,
     throw ValidationError("ExpressionAttributeNames can only be specified when using expressions");
   }
   if (!any && !values.isNull()) {
-    throw ValidationError(
-        "ExpressionAttributeValues can only be specified when using expressions");
+    throw ValidationError("ExpressionAttributeValues can only be specified when using expressions");
   }
   std::string unused = UnusedPlaceholdersMessage(inputs, used);
   if (!unused.empty()) throw ValidationError(unused);

@@ -16,11 +16,11 @@
 namespace wsgw::dynamodb {
 
 struct RequestExpressions {
-  std::optional<Condition> condition;  // ConditionExpression
-  std::optional<Condition> filter;     // FilterExpression
-  std::optional<Update> update;        // UpdateExpression
-  std::optional<Projection> projection;  // ProjectionExpression
-  std::optional<KeyCondition> key_condition;  // KeyConditionExpression
+  std::optional<Condition> condition;                         // ConditionExpression
+  std::optional<Condition> filter;                            // FilterExpression
+  std::optional<Update> update;                               // UpdateExpression
+  std::optional<Projection> projection;                       // ProjectionExpression
+  std::optional<KeyCondition> key_condition;                  // KeyConditionExpression
   std::optional<std::vector<std::string>> attributes_to_get;  // AttributesToGet
 
   // Parses whichever of the parameters `request` has. `key_schema` is needed for a

@@ -23,25 +23,31 @@
 namespace wsgw::dynamodb {
 namespace {
 
-const std::map<std::string, Operation, std::less<>>& Operations() {
-  static const auto* operations = new std::map<std::string, Operation, std::less<>>{
-      {"BatchGetItem", BatchGetItem},
-      {"BatchWriteItem", BatchWriteItem},
-      {"CreateTable", CreateTable},
-      {"DeleteItem", DeleteItem},
-      {"DeleteTable", DeleteTable},
-      {"DescribeTable", DescribeTable},
-      {"DescribeTimeToLive", DescribeTimeToLive},
-      {"GetItem", GetItem},
-      {"ListTables", ListTables},
-      {"PutItem", PutItem},
-      {"Query", Query},
-      {"Scan", Scan},
-      {"TransactGetItems", TransactGetItems},
-      {"TransactWriteItems", TransactWriteItems},
-      {"UpdateItem", UpdateItem},
-      {"UpdateTable", UpdateTable},
-      {"UpdateTimeToLive", UpdateTimeToLive},
+struct OperationEntry {
+  Operation run;
+  Transaction::Kind transaction;  // kRead: the operation never writes
+};
+
+const std::map<std::string, OperationEntry, std::less<>>& Operations() {
+  using enum Transaction::Kind;
+  static const auto* operations = new std::map<std::string, OperationEntry, std::less<>>{
+      {"BatchGetItem", {BatchGetItem, kRead}},
+      {"BatchWriteItem", {BatchWriteItem, kWrite}},
+      {"CreateTable", {CreateTable, kWrite}},
+      {"DeleteItem", {DeleteItem, kWrite}},
+      {"DeleteTable", {DeleteTable, kWrite}},
+      {"DescribeTable", {DescribeTable, kRead}},
+      {"DescribeTimeToLive", {DescribeTimeToLive, kRead}},
+      {"GetItem", {GetItem, kRead}},
+      {"ListTables", {ListTables, kRead}},
+      {"PutItem", {PutItem, kWrite}},
+      {"Query", {Query, kRead}},
+      {"Scan", {Scan, kRead}},
+      {"TransactGetItems", {TransactGetItems, kRead}},
+      {"TransactWriteItems", {TransactWriteItems, kWrite}},
+      {"UpdateItem", {UpdateItem, kWrite}},
+      {"UpdateTable", {UpdateTable, kWrite}},
+      {"UpdateTimeToLive", {UpdateTimeToLive, kWrite}},
   };
   return *operations;
 }
@@ -85,10 +91,11 @@ struct Service::Impl {
   }
 
   // Runs `operation` in one transaction; on any failure rolls back and resyncs the catalog.
-  Json::Value Run(const std::function<Json::Value(OperationContext&)>& operation, double now) {
+  Json::Value Run(const std::function<Json::Value(OperationContext&)>& operation, double now,
+                  Transaction::Kind kind = Transaction::Kind::kWrite) {
     OperationContext context{db, catalog, options.region, now};
     try {
-      Transaction transaction(db);
+      Transaction transaction(db, kind);
       catalog.Refresh();
       Json::Value response = operation(context);
       transaction.Commit();
@@ -111,6 +118,9 @@ Service::~Service() = default;
 
 Response Service::Handle(std::string_view operation_name, std::string_view body) {
   try {
+    constexpr std::string_view kTargetPrefix = "DynamoDB_20120810.";
+    if (operation_name.starts_with(kTargetPrefix))
+      operation_name.remove_prefix(kTargetPrefix.size());
     auto operation = Operations().find(operation_name);
     if (operation == Operations().end()) throw UnknownOperationError();
     if (body.size() > impl_->options.max_body_bytes) {
@@ -120,15 +130,15 @@ Response Service::Handle(std::string_view operation_name, std::string_view body)
     Json::Value request = WithExpressions(ParseRequest(body));
     std::lock_guard<std::mutex> lock(impl_->mutex);
     Json::Value response = impl_->Run(
-        [&](OperationContext& context) { return operation->second(context, request); },
-        impl_->options.clock());
+        [&](OperationContext& context) { return operation->second.run(context, request); },
+        impl_->options.clock(), operation->second.transaction);
     return {200, ItemText(response)};
   } catch (const ApiError& error) {
     return ErrorResponse(error);
   } catch (const Json::Exception& error) {
     // A member of the wrong JSON type that a reader did not check before using it.
-    return ErrorResponse(SerializationError(std::string("Unexpected value type in payload: ") +
-                                            error.what()));
+    return ErrorResponse(
+        SerializationError(std::string("Unexpected value type in payload: ") + error.what()));
   } catch (const std::exception& error) {
     return ErrorResponse(InternalServerError(error.what()));
   }

@@ -7,8 +7,9 @@
 //   service.EnsureTable({.name = "connections", .hash_key = {"connectionId", "S"}});
 //   Response response = service.Handle("GetItem", R"({"TableName":"connections",...})");
 //
-// Every request is one SQLite transaction (BEGIN IMMEDIATE): it is applied whole or, on any
-// error, not at all. Refusals have DynamoDB's exact error bodies (see api_error.h).
+// Every request is one SQLite transaction: a write (BEGIN IMMEDIATE) is applied whole or, on any
+// error, not at all; a read sees one consistent snapshot. Refusals have DynamoDB's exact error
+// bodies (see api_error.h).
 //
 // Thread-safety: every public method may be called from any thread; calls are serialised by one
 // internal mutex (one SQLite connection). Several processes may share a file database (WAL mode,
@@ -53,8 +54,9 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Runs one operation ("PutItem", "Query", ...). Never throws for bad input: every problem is
-  // an error response. Status 200, 400, or 500 when the database itself failed.
+  // Runs one operation ("PutItem", "Query", ...; the whole X-Amz-Target value is accepted too).
+  // Never throws for bad input: every problem is an error response. Status 200, 400, or 500 when
+  // the database itself failed.
   Response Handle(std::string_view operation, std::string_view body);
 
   // Creates the declared table when no table of that name exists (an existing table is left as

@@ -40,7 +40,8 @@ bool Statement::Step() {
   int code = sqlite3_step(statement_);
   if (code == SQLITE_ROW) return true;
   if (code == SQLITE_DONE) return false;
-  Fail(sqlite3_db_handle(statement_), std::string("cannot run \"") + sqlite3_sql(statement_) + "\"");
+  Fail(sqlite3_db_handle(statement_),
+       std::string("cannot run \"") + sqlite3_sql(statement_) + "\"");
 }
 
 void Statement::Run() {
@@ -62,9 +63,9 @@ bool Statement::IsNull(int column) const {
 
 SqliteDatabase::SqliteDatabase(const std::string& path) {
   sqlite3* raw = nullptr;
-  int code = sqlite3_open_v2(path.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+  int code =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(raw);
   if (code != SQLITE_OK) Fail(raw, "cannot open " + path);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
@@ -97,12 +98,13 @@ void SqliteDatabase::Execute(const std::string& sql) {
 }
 
 void SqliteDatabase::ForgetStatements(std::string_view fragment) {
-  std::erase_if(statements_, [&](const auto& entry) {
-    return entry.first.find(fragment) != std::string::npos;
-  });
+  std::erase_if(statements_,
+                [&](const auto& entry) { return entry.first.find(fragment) != std::string::npos; });
 }
 
-Transaction::Transaction(SqliteDatabase& db) : db_(db) { db_.Execute("BEGIN IMMEDIATE"); }
+Transaction::Transaction(SqliteDatabase& db, Kind kind) : db_(db) {
+  db_.Execute(kind == Kind::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+}
 
 Transaction::~Transaction() {
   if (open_) sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);

@@ -72,11 +72,13 @@ class SqliteDatabase {
 };
 
 // BEGIN IMMEDIATE on construction (the write lock is taken before anything is read, so a
-// read-modify-write cannot interleave with another writer); ROLLBACK on destruction unless
-// Commit() ran, so an exception leaves nothing half applied.
+// read-modify-write cannot interleave with another writer), or a plain BEGIN for a read-only
+// transaction (one consistent snapshot that does not wait for or block writers); ROLLBACK on
+// destruction unless Commit() ran, so an exception leaves nothing half applied.
 class Transaction {
  public:
-  explicit Transaction(SqliteDatabase& db);
+  enum class Kind { kWrite, kRead };
+  explicit Transaction(SqliteDatabase& db, Kind kind = Kind::kWrite);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

@@ -22,7 +22,7 @@ struct DeclaredIndex {
   bool global = true;  // false: a local secondary index
   DeclaredKey hash_key;
   std::optional<DeclaredKey> range_key;
-  std::string projection = "ALL";  // "ALL", "KEYS_ONLY" or "INCLUDE"
+  std::string projection = "ALL";               // "ALL", "KEYS_ONLY" or "INCLUDE"
   std::vector<std::string> non_key_attributes;  // INCLUDE
 };
 

@@ -22,7 +22,8 @@ Json::Value Description(OperationContext& context, const TableSchema& schema,
 
 const TableSchema& RequireTable(OperationContext& context, const std::string& name) {
   const TableSchema* schema = context.catalog.Find(name);
-  if (!schema) throw ResourceNotFoundError("Requested resource not found: Table: " + name + " not found");
+  if (!schema)
+    throw ResourceNotFoundError("Requested resource not found: Table: " + name + " not found");
   return *schema;
 }
 
@@ -81,9 +82,8 @@ Json::Value UpdateTable(OperationContext& context, const Json::Value& request) {
   TableSchema schema = RequireTable(context, RequireTableName(request));
   MergeAttributeDefinitions(schema, request["AttributeDefinitions"]);
 
-  std::string billing =
-      EnumField(request, "BillingMode", "billingMode", {"PROVISIONED", "PAY_PER_REQUEST"},
-                schema.billing_mode.c_str());
+  std::string billing = EnumField(request, "BillingMode", "billingMode",
+                                  {"PROVISIONED", "PAY_PER_REQUEST"}, schema.billing_mode.c_str());
   const Json::Value& throughput = OptionalObjectField(request, "ProvisionedThroughput");
   if (billing == "PAY_PER_REQUEST") {
     if (!throughput.isNull()) {
@@ -118,24 +118,20 @@ Json::Value UpdateTable(OperationContext& context, const Json::Value& request) {
       schema.indexes.push_back(index);
       ItemStore(context.db, schema, context.now_seconds()).AddIndex(index);
     } else if (update.isMember("Delete")) {
-      std::string name =
-          RequireStringField(update["Delete"], "IndexName",
-                             "globalSecondaryIndexUpdates.1.member.delete.indexName");
+      std::string name = RequireStringField(
+          update["Delete"], "IndexName", "globalSecondaryIndexUpdates.1.member.delete.indexName");
       auto found = std::find_if(schema.indexes.begin(), schema.indexes.end(),
                                 [&](const SecondaryIndex& index) { return index.name == name; });
       if (found == schema.indexes.end() || !found->global) {
-        throw ResourceNotFoundError("Requested resource not found: Index: " + name +
-                                    " not found");
+        throw ResourceNotFoundError("Requested resource not found: Index: " + name + " not found");
       }
       store.DropIndex(*found);
       schema.indexes.erase(found);
     } else if (update.isMember("Update")) {
-      std::string name =
-          RequireStringField(update["Update"], "IndexName",
-                             "globalSecondaryIndexUpdates.1.member.update.indexName");
+      std::string name = RequireStringField(
+          update["Update"], "IndexName", "globalSecondaryIndexUpdates.1.member.update.indexName");
       if (!schema.FindIndex(name)) {
-        throw ResourceNotFoundError("Requested resource not found: Index: " + name +
-                                    " not found");
+        throw ResourceNotFoundError("Requested resource not found: Index: " + name + " not found");
       }
     } else {
       throw ValidationError(std::string(kInvalid) +
@@ -153,8 +149,8 @@ Json::Value UpdateTimeToLive(OperationContext& context, const Json::Value& reque
   TableSchema schema = context.catalog.Require(RequireTableName(request));
   const Json::Value& specification =
       RequireObjectField(request, "TimeToLiveSpecification", "timeToLiveSpecification");
-  std::string attribute = RequireStringField(specification, "AttributeName",
-                                             "timeToLiveSpecification.attributeName");
+  std::string attribute =
+      RequireStringField(specification, "AttributeName", "timeToLiveSpecification.attributeName");
   std::optional<bool> enabled = OptionalBoolField(specification, "Enabled");
   if (!enabled) throw MissingMemberError("timeToLiveSpecification.enabled");
   if (attribute.empty()) {

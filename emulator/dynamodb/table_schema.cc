@@ -28,8 +28,8 @@ bool IsNameCharacter(char c) {
 void CheckName(const std::string& name, const std::string& member) {
   std::string quoted = "'" + name + "'";
   if (name.size() < 3) {
-    throw ValidationError(ConstraintError(quoted, member,
-                                          "Member must have length greater than or equal to 3"));
+    throw ValidationError(
+        ConstraintError(quoted, member, "Member must have length greater than or equal to 3"));
   }
   if (name.size() > 255) {
     throw ValidationError(
@@ -63,8 +63,8 @@ std::string RequireString(const Json::Value& object, const char* field, const st
 KeySchema ParseKeySchema(const Json::Value& elements, const std::string& member,
                          const std::vector<KeyAttribute>& definitions) {
   if (elements.empty()) {
-    throw ValidationError(ConstraintError("'[]'", member,
-                                          "Member must have length greater than or equal to 1"));
+    throw ValidationError(
+        ConstraintError("'[]'", member, "Member must have length greater than or equal to 1"));
   }
   if (elements.size() > 2) {
     throw ValidationError(
@@ -131,15 +131,14 @@ std::vector<KeyAttribute> ParseAttributeDefinitions(const Json::Value& definitio
         RequireString(definitions[i], "AttributeName", element + ".attributeName"),
         RequireString(definitions[i], "AttributeType", element + ".attributeType")};
     if (definition.type != "S" && definition.type != "N" && definition.type != "B") {
-      throw ValidationError(ConstraintError("'" + definition.type + "'",
-                                            element + ".attributeType",
+      throw ValidationError(ConstraintError("'" + definition.type + "'", element + ".attributeType",
                                             "Member must satisfy enum value set: [B, N, S]"));
     }
     for (const KeyAttribute& other : parsed) {
       if (other.name == definition.name) {
-        throw ValidationError(std::string(kInvalid) +
-                              "Duplicate AttributeName in AttributeDefinitions: " +
-                              definition.name);
+        throw ValidationError(
+            std::string(kInvalid) +
+            "Duplicate AttributeName in AttributeDefinitions: " + definition.name);
       }
     }
     parsed.push_back(definition);
@@ -180,9 +179,9 @@ void ParseThroughput(const Json::Value& throughput, const std::string& member, i
     if (value.isNull()) throw MissingMemberError(member + "." + wire);
     if (!value.isIntegral()) throw SerializationError("Unexpected value type in payload");
     if (value.asInt64() < 1) {
-      throw ValidationError(ConstraintError(
-          "'" + std::to_string(value.asInt64()) + "'", member + "." + wire,
-          "Member must have value greater than or equal to 1"));
+      throw ValidationError(ConstraintError("'" + std::to_string(value.asInt64()) + "'",
+                                            member + "." + wire,
+                                            "Member must have value greater than or equal to 1"));
     }
     return value.asInt64();
   };
@@ -246,7 +245,8 @@ KeySchema KeySchemaFromStored(const Json::Value& stored) {
   KeySchema keys;
   keys.hash = {stored["hash"]["name"].asString(), stored["hash"]["type"].asString()};
   if (stored.isMember("range")) {
-    keys.range = KeyAttribute{stored["range"]["name"].asString(), stored["range"]["type"].asString()};
+    keys.range =
+        KeyAttribute{stored["range"]["name"].asString(), stored["range"]["type"].asString()};
   }
   return keys;
 }
@@ -287,9 +287,9 @@ std::string TableId(const TableSchema& schema) {
   uint64_t a = std::hash<std::string>{}(schema.name);
   uint64_t b = std::hash<std::string>{}(std::to_string(schema.creation_time) + schema.name);
   char text[40];
-  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48),
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48),
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return text;
 }
@@ -342,8 +342,7 @@ TableSchema ParseCreateTable(const Json::Value& request) {
                             "ReadCapacityUnits and WriteCapacityUnits must both be specified when "
                             "BillingMode is PROVISIONED");
     }
-    ParseThroughput(throughput, "provisionedThroughput", table.read_capacity,
-                    table.write_capacity);
+    ParseThroughput(throughput, "provisionedThroughput", table.read_capacity, table.write_capacity);
   } else if (!throughput.isNull()) {
     throw ValidationError(std::string(kInvalid) +
                           "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when "
@@ -354,7 +353,8 @@ TableSchema ParseCreateTable(const Json::Value& request) {
   auto add_indexes = [&](const char* field, const char* member, bool global) {
     const Json::Value& indexes = request[field];
     if (indexes.isNull()) return;
-    if (!indexes.isArray()) throw SerializationError("Unexpected value type in " + std::string(field));
+    if (!indexes.isArray())
+      throw SerializationError("Unexpected value type in " + std::string(field));
     if (indexes.empty()) {
       throw ValidationError(std::string(kInvalid) + "List of " + field + " is empty");
     }
@@ -393,9 +393,9 @@ void MergeAttributeDefinitions(TableSchema& table, const Json::Value& attribute_
     throw SerializationError("Unexpected value type in AttributeDefinitions");
   }
   for (const KeyAttribute& definition : ParseAttributeDefinitions(attribute_definitions)) {
-    auto existing = std::find_if(
-        table.attribute_definitions.begin(), table.attribute_definitions.end(),
-        [&](const KeyAttribute& other) { return other.name == definition.name; });
+    auto existing =
+        std::find_if(table.attribute_definitions.begin(), table.attribute_definitions.end(),
+                     [&](const KeyAttribute& other) { return other.name == definition.name; });
     if (existing == table.attribute_definitions.end()) {
       table.attribute_definitions.push_back(definition);
     } else if (existing->type != definition.type) {
@@ -501,7 +501,8 @@ Json::Value Describe(const TableSchema& schema, const std::string& region,
   table["DeletionProtectionEnabled"] = false;
   for (size_t i = 0; i < schema.indexes.size(); ++i) {
     const SecondaryIndex& index = schema.indexes[i];
-    TableStatistics statistics = i < index_statistics.size() ? index_statistics[i] : TableStatistics{};
+    TableStatistics statistics =
+        i < index_statistics.size() ? index_statistics[i] : TableStatistics{};
     Json::Value entry;
     entry["IndexName"] = index.name;
     entry["KeySchema"] = KeySchemaJson(index.keys);

@@ -28,7 +28,7 @@ struct KeySchema {
 };
 
 struct IndexProjection {
-  std::string type = "ALL";  // "ALL", "KEYS_ONLY" or "INCLUDE"
+  std::string type = "ALL";                     // "ALL", "KEYS_ONLY" or "INCLUDE"
   std::vector<std::string> non_key_attributes;  // INCLUDE only
 };
 
@@ -50,7 +50,7 @@ struct TableSchema {
   std::string billing_mode = "PROVISIONED";  // or "PAY_PER_REQUEST"
   int64_t read_capacity = 0;
   int64_t write_capacity = 0;
-  double creation_time = 0;  // epoch seconds
+  double creation_time = 0;                  // epoch seconds
   std::optional<std::string> ttl_attribute;  // set while TimeToLive is ENABLED
 
   const SecondaryIndex* FindIndex(const std::string& index_name) const;

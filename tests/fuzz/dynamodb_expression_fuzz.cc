@@ -1,14 +1,17 @@
-// Fuzzes DynamoDB's expression parsers and evaluators: the whole input is parsed as a
+// Fuzzes DynamoDB's expression parsers and evaluators: the input's first line is parsed as a
 // ConditionExpression, an UpdateExpression, a ProjectionExpression, a KeyConditionExpression and
-// a Number, against fixed placeholders and a fixed item of every type. Parsing must never crash
-// and a refusal always has a message; a condition evaluates; an update that applies leaves a valid
-// item; a projection keeps only attributes the item has; a number prints back to itself.
+// a Number, against fixed placeholders; it is evaluated against a fixed item of every type and,
+// when the rest of the input is a valid item in wire shape, against that item too. Parsing must
+// never crash and a refusal always has a message; a condition evaluates; an update that applies
+// leaves a valid item and one that fails leaves the item unchanged; a projection keeps only
+// attributes the item has; a number prints back to itself.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dynamodb/attribute_value.h"
 #include "dynamodb/expression.h"
@@ -30,14 +33,39 @@ void Check(bool condition) {
   if (!condition) std::abort();
 }
 
-Json::Value ParseJson(const char* text) {
+std::optional<Json::Value> TryParseJson(std::string_view text) {
   Json::Value value;
   Json::CharReaderBuilder builder;
   std::string errors;
   std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  std::string_view view(text);
-  Check(reader->parse(view.data(), view.data() + view.size(), &value, &errors));
+  if (!reader->parse(text.data(), text.data() + text.size(), &value, &errors)) return std::nullopt;
   return value;
+}
+
+Json::Value ParseJson(const char* text) {
+  std::optional<Json::Value> value = TryParseJson(text);
+  Check(value.has_value());
+  return *value;
+}
+
+void CheckUpdate(const Update& update, const Json::Value& start) {
+  Json::Value item = start;
+  std::string error;
+  if (update.Apply(&item, &error)) {
+    std::string invalid;
+    Check(wsgw::dynamodb::ValidateItem(item, &invalid));
+    wsgw::dynamodb::ItemSizeBytes(item);
+  } else {
+    Check(!error.empty());
+    Check(item == start);
+  }
+}
+
+void CheckProjection(const Projection& projection, const Json::Value& item) {
+  Json::Value projected = projection.Apply(item);
+  for (const std::string& name : projected.getMemberNames()) Check(item.isMember(name));
+  std::string invalid;
+  Check(wsgw::dynamodb::ValidateItem(projected, &invalid));
 }
 
 struct Fixture {
@@ -65,7 +93,18 @@ struct Fixture {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const Fixture fixture;
-  std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  const size_t newline = input.find('\n');
+  std::string_view text = input.substr(0, newline);
+  std::vector<Json::Value> items = {fixture.item, Json::Value(Json::objectValue)};
+  if (newline != std::string_view::npos) {
+    std::optional<Json::Value> item = TryParseJson(input.substr(newline + 1));
+    std::string invalid;
+    if (item && wsgw::dynamodb::ValidateItem(*item, &invalid)) {
+      wsgw::dynamodb::ItemSizeBytes(*item);
+      items.push_back(std::move(*item));
+    }
+  }
 
   for (const char* parameter : {"ConditionExpression", "FilterExpression"}) {
     std::string error;
@@ -76,8 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(!error.empty());
       continue;
     }
-    condition->Evaluate(fixture.item);
-    condition->Evaluate(Json::Value(Json::objectValue));
+    for (const Json::Value& item : items) condition->Evaluate(item);
   }
 
   {
@@ -88,35 +126,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(!error.empty());
     } else {
       Check(!update->TopLevelNames().empty());
-      for (const Json::Value* start : {&fixture.item, static_cast<const Json::Value*>(nullptr)}) {
-        Json::Value item = start != nullptr ? *start : Json::Value(Json::objectValue);
-        const Json::Value before = item;
-        std::string apply_error;
-        if (update->Apply(&item, &apply_error)) {
-          std::string invalid;
-          Check(wsgw::dynamodb::ValidateItem(item, &invalid));
-          wsgw::dynamodb::ItemSizeBytes(item);
-        } else {
-          Check(!apply_error.empty());
-          Check(item == before);
-        }
-      }
+      for (const Json::Value& item : items) CheckUpdate(*update, item);
     }
   }
 
   {
     std::string error;
-    std::optional<Projection> projection =
-        Projection::Parse(text, fixture.inputs, nullptr, &error);
+    std::optional<Projection> projection = Projection::Parse(text, fixture.inputs, nullptr, &error);
     if (!projection) {
       Check(!error.empty());
     } else {
-      Json::Value projected = projection->Apply(fixture.item);
-      for (const std::string& name : projected.getMemberNames()) {
-        Check(fixture.item.isMember(name));
-      }
-      std::string invalid;
-      Check(wsgw::dynamodb::ValidateItem(projected, &invalid));
+      for (const Json::Value& item : items) CheckProjection(*projection, item);
     }
   }
 
@@ -127,7 +147,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!key) {
       Check(!error.empty());
     } else {
-      key->RangeMatches(fixture.item["ts"]);
+      for (const Json::Value& item : items) {
+        if (item.isMember("ts")) key->RangeMatches(item["ts"]);
+      }
     }
   }
 

@@ -41,15 +41,18 @@ TEST(AttributeValue, AcceptsEveryType) {
 }
 
 TEST(AttributeValue, RejectsAValueWithoutExactlyOneType) {
-  EXPECT_EQ(ValidationError("{}"),
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
-  EXPECT_EQ(ValidationError(R"({"X":"1"})"),
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  EXPECT_EQ(
+      ValidationError("{}"),
+      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  EXPECT_EQ(
+      ValidationError(R"({"X":"1"})"),
+      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
   EXPECT_EQ(ValidationError(R"({"S":"a","N":"1"})"),
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
             "the supported datatypes");
-  EXPECT_EQ(ValidationError(R"({"M":{"a":{}}})"),
-            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
+  EXPECT_EQ(
+      ValidationError(R"({"M":{"a":{}}})"),
+      "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes");
 }
 
 TEST(AttributeValue, RejectsEmptySetsWithDynamoDbsWording) {
@@ -86,6 +89,20 @@ TEST(AttributeValue, RejectsBadNumbersAndNullFalse) {
             "value of true");
   EXPECT_FALSE(ValidationError(R"({"S":5})").empty());
   EXPECT_FALSE(ValidationError(R"({"B":"!!"})").empty());
+}
+
+TEST(AttributeValue, AcceptsThirtyOneLevelsOfNestingAndRefusesThirtyTwo) {
+  auto nested = [](int levels) {
+    std::string text = R"({"S":"x"})";
+    for (int i = 0; i < levels; ++i) {
+      text = i % 2 == 0 ? R"({"M":{"k":)" + text + "}}" : R"({"L":[)" + text + "]}";
+    }
+    return text;
+  };
+  EXPECT_TRUE(Valid(nested(31)));
+  EXPECT_EQ(ValidationError(nested(32)),
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+            "levels beyond supported limit");
 }
 
 TEST(AttributeValue, TypeOfNamesTheDescriptor) {
@@ -126,7 +143,7 @@ TEST(AttributeValue, ItemSizeFollowsAwsSizingRules) {
 
 TEST(AttributeValue, Base64RoundTrips) {
   for (const std::string& bytes : {std::string(""), std::string("a"), std::string("ab"),
-                                  std::string("abc"), std::string("\0\xff\x10\x80", 4)}) {
+                                   std::string("abc"), std::string("\0\xff\x10\x80", 4)}) {
     EXPECT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
   }
   EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");

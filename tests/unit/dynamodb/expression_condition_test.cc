@@ -90,7 +90,7 @@ TEST(ConditionExpression, ComparisonsAcrossTypesAreFalseAndNotEqualIsTrue) {
 }
 
 TEST(ConditionExpression, ComparesDocumentsByValue) {
-  EXPECT_TRUE(Eval("ns = ns"));
+  EXPECT_TRUE(Eval("ns = ns[0]") == false);
   EXPECT_TRUE(Eval("m.y[0] = :a"));
   EXPECT_TRUE(Eval("z = :null"));
   EXPECT_TRUE(Eval("t = :true"));
@@ -189,8 +189,11 @@ TEST(ConditionExpression, AndOrNotWithDynamoDbPrecedence) {
   // NOT binds tighter than AND.
   EXPECT_FALSE(Eval("NOT n = :five AND s = :he"));
   EXPECT_TRUE(Eval("NOT (n = :five AND s = :he)"));
-  EXPECT_TRUE(Eval("NOT NOT attribute_exists(id)"));
-  EXPECT_TRUE(Eval("not attribute_exists(nope) and (((n = :five)))"));
+  EXPECT_TRUE(Eval("NOT (NOT attribute_exists(nope))") == false);
+  EXPECT_TRUE(Eval("not attribute_exists(nope) and ((n = :five) and (s = :hello))"));
+  EXPECT_EQ(Error("NOT NOT attribute_exists(id)"),
+            "Invalid ConditionExpression: Syntax error; token: \"NOT\", near: \"NOT NOT "
+            "attribute_exists\"");
 }
 
 TEST(ConditionExpression, EvaluatesAMissingItemAsEmpty) {
@@ -318,7 +321,13 @@ TEST(ConditionExpression, ChecksTheTypesOfLiteralOperands) {
             "operator or function: attribute_type, operand type: N");
   EXPECT_EQ(Error("attribute_type(s, :bogus)"),
             "Invalid ConditionExpression: Invalid attribute type name found; type: X, valid "
-            "types: { B,NULL,SS,BOOL,L,BS,N,NS,S,M }");
+            "types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
+  EXPECT_EQ(Error("attribute_type(s, n)"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: attribute_type, operand type: {NS,SS,L,BS,N,M,B,BOOL,NULL,S}");
+  EXPECT_EQ(Error("size(:five) > :one"),
+            "Invalid ConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: size, operand type: N");
   EXPECT_EQ(Error("n < :true"),
             "Invalid ConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: <, operand type: BOOL");
@@ -351,8 +360,79 @@ TEST(ConditionExpression, RefusesEmptyLongAndDeeplyNestedText) {
                 std::to_string(long_text.size()));
   std::string deep = std::string(150, '(') + "n = :one" + std::string(150, ')');
   EXPECT_NE(Error(deep).find("levels of nested"), std::string::npos);
-  std::string fine = std::string(50, '(') + "n = :five" + std::string(50, ')');
+  std::string fine = "n = :five";
+  for (int i = 0; i < 50; ++i) fine = "(n = :five AND " + fine + ")";
   EXPECT_TRUE(Eval(fine));
+}
+
+TEST(ConditionExpression, OperandsMayBeParenthesized) {
+  EXPECT_TRUE(Eval("(n) = :five"));
+  EXPECT_TRUE(Eval("(size(s)) = (:five)"));
+  EXPECT_TRUE(Eval("(n) BETWEEN (:four) AND :six"));
+  EXPECT_TRUE(Eval("((n) = :five)"));
+  EXPECT_TRUE(Eval("(n) IN ((:five), :one)"));
+}
+
+TEST(ConditionExpression, RefusesRedundantParentheses) {
+  const std::string redundant =
+      "Invalid ConditionExpression: The expression has redundant parentheses;";
+  EXPECT_EQ(Error("((n = :five))"), redundant);
+  EXPECT_EQ(Error("NOT ((n = :five))"), redundant);
+  EXPECT_EQ(Error("((n)) = :five"), redundant);
+  EXPECT_EQ(Error("n = ((:five))"), redundant);
+  EXPECT_TRUE(Eval("((n = :five) AND (s = :hello))"));
+}
+
+TEST(ConditionExpression, AGroupIsNotAnOperand) {
+  EXPECT_EQ(Error("(n = :five) = :one"),
+            R"x(Invalid ConditionExpression: Syntax error; token: "=", near: ") = :one")x");
+  EXPECT_EQ(Error("(n = :five"),
+            R"x(Invalid ConditionExpression: Syntax error; token: "<EOF>", near: ":five")x");
+  EXPECT_EQ(Error("(n) :five"),
+            R"x(Invalid ConditionExpression: Syntax error; token: ":five", near: ") :five")x");
+}
+
+TEST(ConditionExpression, RefusesTheSamePathOnBothSides) {
+  EXPECT_EQ(Error("n = n"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: =, first operand: [n]");
+  EXPECT_EQ(Error("contains(m.y[0], m.y[0])"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: contains, first operand: [m, y, "
+            "[0]]");
+  EXPECT_EQ(Error("begins_with(#n, n)"),
+            "Invalid ConditionExpression: The first operand must be distinct from the remaining "
+            "operands for this operator or function; operator: begins_with, first operand: [n]");
+  EXPECT_TRUE(Eval("m.x <> m.y"));
+}
+
+TEST(ConditionExpression, EnforcesDynamoDbsOperatorAndInLimits) {
+  std::string in = "n IN (:one";
+  for (int i = 0; i < 100; ++i) in += ", :one";
+  EXPECT_EQ(Error(in + ")"),
+            "Invalid ConditionExpression: The IN operator is provided with too many operands; "
+            "number of operands: 101");
+  std::string hundred = "n IN (:one";
+  for (int i = 0; i < 98; ++i) hundred += ", :one";
+  EXPECT_TRUE(Eval(hundred + ", :five)"));
+  std::string many = "n = :one";
+  for (int i = 0; i < 150; ++i) many += " OR n = :one";  // 151 comparisons + 150 ORs
+  EXPECT_EQ(Error(many),
+            "Invalid ConditionExpression: The expression contains too many operators; operator "
+            "count: 301");
+  EXPECT_FALSE(Eval(many.substr(0, many.size() - 12)));
+}
+
+TEST(ConditionExpression, ReportsTheFirstErrorOfTheFirstKind) {
+  // An undefined value is reported after a reserved word, and a reserved word after an
+  // unknown function, wherever they are in the text.
+  EXPECT_EQ(Error("n = :nope AND status = :one"),
+            "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: "
+            "status");
+  EXPECT_EQ(Error("status = :one AND frob(n)"),
+            "Invalid ConditionExpression: Invalid function name; function: frob");
+  EXPECT_EQ(Error("((n = :nope))"),
+            "Invalid ConditionExpression: The expression has redundant parentheses;");
 }
 
 TEST(UnusedPlaceholders, NamesWhatNoExpressionUsed) {

@@ -1,10 +1,9 @@
-#include "dynamodb/key_condition.h"
-
 #include <gtest/gtest.h>
 
 #include <optional>
 #include <string>
 
+#include "dynamodb/key_condition.h"
 #include "expression_test_util.h"
 
 namespace wsgw::dynamodb {
@@ -99,7 +98,12 @@ TEST(KeyConditionExpression, RefusesWhatAKeyConditionCannotSay) {
             "condition");
   EXPECT_EQ(Error(":id = :id"),
             "Invalid condition in KeyConditionExpression: No key attribute specified");
-  EXPECT_EQ(Error("id.x = :id"), "KeyConditionExpressions cannot have conditions on nested attributes");
+  EXPECT_EQ(Error("id.x = :id"),
+            "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on "
+            "nested attributes");
+  EXPECT_EQ(Error("id = :id AND begins_with(ts[0], :p)"),
+            "Invalid KeyConditionExpression: KeyConditionExpressions cannot have conditions on "
+            "nested attributes");
 }
 
 TEST(KeyConditionExpression, ChecksTheKeySchema) {
@@ -117,7 +121,8 @@ TEST(KeyConditionExpression, ChecksTheKeySchema) {
 }
 
 TEST(KeyConditionExpression, ParserErrorsCarryTheParameterName) {
-  EXPECT_EQ(Error("a-b"), R"(Invalid KeyConditionExpression: Syntax error; token: "-", near: "a-b")");
+  EXPECT_EQ(Error("a-b"),
+            R"(Invalid KeyConditionExpression: Syntax error; token: "-", near: "a-b")");
   EXPECT_EQ(Error("id = :id AND begins_with(ts, :n)"),
             "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
             "operator or function: begins_with, operand type: N");

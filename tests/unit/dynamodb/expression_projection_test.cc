@@ -58,7 +58,8 @@ TEST(ProjectionExpression, KeepsOnlyTheSelectedListElementsInIndexOrder) {
 }
 
 TEST(ProjectionExpression, Errors) {
-  EXPECT_EQ(Error("id,"), R"(Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ",")");
+  EXPECT_EQ(Error("id,"),
+            R"(Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ",")");
   EXPECT_EQ(Error("!!"), R"(Invalid ProjectionExpression: Syntax error; token: "!", near: "!!")");
   EXPECT_EQ(Error(":v"), R"(Invalid ProjectionExpression: Syntax error; token: ":v", near: ":v")");
   EXPECT_EQ(Error("a b"), R"(Invalid ProjectionExpression: Syntax error; token: "b", near: "a b")");

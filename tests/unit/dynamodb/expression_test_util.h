@@ -35,8 +35,7 @@ struct Placeholders {
       : names(names_text.empty() ? Json::Value() : J(names_text)),
         values(values_text.empty() ? Json::Value() : J(values_text)) {}
   ExpressionInputs inputs() const {
-    return ExpressionInputs{names.isNull() ? nullptr : &names,
-                            values.isNull() ? nullptr : &values};
+    return ExpressionInputs{names.isNull() ? nullptr : &names, values.isNull() ? nullptr : &values};
   }
 };
 

@@ -18,11 +18,11 @@ std::vector<std::string> Texts(std::string_view text) {
 
 TEST(ExpressionTokenizer, SplitsNamesPlaceholdersAndPunctuation) {
   EXPECT_EQ(Texts("a.b[12] <> :v AND #n>=size(x)"),
-            (std::vector<std::string>{"a", ".", "b", "[", "12", "]", "<>", ":v", "AND", "#n", ">=",
-                                      "size", "(", "x", ")", "<END>"}));
+            (std::vector<std::string>{"a", ".", "b", "[", "12", "]", "<>", ":v", "AND", "#n",
+                                      ">=", "size", "(", "x", ")", "<END>"}));
   EXPECT_EQ(Texts("a<b<=c>d=e,f+g-h"),
-            (std::vector<std::string>{"a", "<", "b", "<=", "c", ">", "d", "=", "e", ",", "f",
-                                      "+", "g", "-", "h", "<END>"}));
+            (std::vector<std::string>{"a", "<", "b", "<=", "c", ">", "d", "=", "e", ",", "f", "+",
+                                      "g", "-", "h", "<END>"}));
 }
 
 TEST(ExpressionTokenizer, RecordsKindsAndOffsets) {

@@ -95,6 +95,15 @@ TEST(UpdateExpression, ArithmeticOnNumbers) {
             "supported range");
 }
 
+TEST(UpdateExpression, ValuesMayBeParenthesized) {
+  EXPECT_EQ(Apply("SET n = (n + :one)", R"({"n":{"N":"1"}})"), R"({"n":{"N":"2"}})");
+  EXPECT_EQ(Apply("SET n = (n) - (:two)", R"({"n":{"N":"1"}})"), R"({"n":{"N":"-1"}})");
+  EXPECT_EQ(Apply("SET n = (:one)", "{}"), R"({"n":{"N":"1"}})");
+  EXPECT_EQ(Apply("SET n = list_append((:l), :l)", "{}"), R"({"n":{"L":[{"S":"c"},{"S":"c"}]}})");
+  EXPECT_EQ(Error("SET n = (((:one)))"),
+            R"(Invalid UpdateExpression: Syntax error; token: "(", near: "((:one")");
+}
+
 TEST(UpdateExpression, IfNotExistsAndListAppend) {
   EXPECT_EQ(Apply("SET n = if_not_exists(n, :one)", "{}"), R"({"n":{"N":"1"}})");
   EXPECT_EQ(Apply("SET n = if_not_exists(n, :one)", R"({"n":{"N":"7"}})"), R"({"n":{"N":"7"}})");
@@ -110,6 +119,18 @@ TEST(UpdateExpression, IfNotExistsAndListAppend) {
   EXPECT_EQ(Apply("SET l = list_append(l, :l)", "{}"),
             "error: The provided expression refers to an attribute that does not exist in the "
             "item");
+}
+
+TEST(UpdateExpression, RefusesToNestDeeperThanDynamoDbStores) {
+  std::string item = R"({"S":"x"})";
+  for (int i = 0; i < 31; ++i) item = R"({"M":{"k":)" + item + "}}";
+  std::string deepest = "a";
+  for (int i = 0; i < 31; ++i) deepest += ".k";
+  EXPECT_EQ(Apply("SET " + deepest + " = :x", R"({"a":)" + item + "}").substr(0, 6), R"({"a":{)");
+  EXPECT_EQ(Apply("SET " + deepest + " = :m", R"({"a":)" + item + "}"),
+            "error: Nesting Levels have exceeded supported limits: Attributes in the item have "
+            "nested levels beyond supported limit");
+  EXPECT_EQ(Apply("SET b = a.k", R"({"a":)" + item + "}").substr(0, 6), R"({"a":{)");
 }
 
 TEST(UpdateExpression, OperandsSeeTheItemBeforeTheUpdate) {
@@ -146,8 +167,7 @@ TEST(UpdateExpression, AddsNumbersAndSetMembers) {
 
 TEST(UpdateExpression, DeletesSetMembersAndTheEmptySet) {
   EXPECT_EQ(Apply("DELETE s :ss", R"({"s":{"SS":["a","b"]}})"), R"({"s":{"SS":["a"]}})");
-  EXPECT_EQ(Apply("DELETE s :ss", R"({"s":{"SS":["b","c"]},"k":{"S":"v"}})"),
-            R"({"k":{"S":"v"}})");
+  EXPECT_EQ(Apply("DELETE s :ss", R"({"s":{"SS":["b","c"]},"k":{"S":"v"}})"), R"({"k":{"S":"v"}})");
   EXPECT_EQ(Apply("DELETE s :ns", R"({"s":{"NS":["1.00","2"]}})"), R"({"s":{"NS":["2"]}})");
   EXPECT_EQ(Apply("DELETE s :bs", R"({"s":{"BS":["AQ","Ag=="]}})"), R"({"s":{"BS":["Ag=="]}})");
   EXPECT_EQ(Apply("DELETE s :ss", "{}"), "{}");
@@ -156,9 +176,9 @@ TEST(UpdateExpression, DeletesSetMembersAndTheEmptySet) {
 }
 
 TEST(UpdateExpression, ClausesComeInAnyOrderOnceEach) {
-  EXPECT_EQ(Apply("REMOVE r ADD n :one SET s = :x DELETE d :ss",
-                  R"({"r":{"S":"x"},"d":{"SS":["b"]}})"),
-            R"({"n":{"N":"1"},"s":{"S":"x"}})");
+  EXPECT_EQ(
+      Apply("REMOVE r ADD n :one SET s = :x DELETE d :ss", R"({"r":{"S":"x"},"d":{"SS":["b"]}})"),
+      R"({"n":{"N":"1"},"s":{"S":"x"}})");
   EXPECT_EQ(Error("SET a = :one SET b = :two"),
             "Invalid UpdateExpression: The \"SET\" section can only be used once in an update "
             "expression;");
@@ -181,7 +201,8 @@ TEST(UpdateExpression, SyntaxErrors) {
   EXPECT_EQ(Error("SET a = :one + :two + :one"),
             R"(Invalid UpdateExpression: Syntax error; token: "+", near: ":two + :one")");
   EXPECT_EQ(Error("ADD a b"), R"(Invalid UpdateExpression: Syntax error; token: "b", near: "a b")");
-  EXPECT_EQ(Error("REMOVE"), R"(Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "REMOVE")");
+  EXPECT_EQ(Error("REMOVE"),
+            R"(Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "REMOVE")");
   EXPECT_EQ(Error(""), "Invalid UpdateExpression: The expression can not be empty;");
 }
 
@@ -233,6 +254,23 @@ TEST(UpdateExpression, ChecksOperandsItCanSeeWithoutTheItem) {
   EXPECT_EQ(Error("SET a = :nope"),
             "Invalid UpdateExpression: An expression attribute value used in expression is not "
             "defined; attribute value: :nope");
+}
+
+TEST(UpdateExpression, ReportsErrorsInDynamoDbsOrderForUpdates) {
+  // A reserved word comes before an undefined name, which comes before overlapping paths,
+  // which come before operand types.
+  EXPECT_EQ(Error("SET #nope = :one, a = :x ADD a :x REMOVE status"),
+            "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: "
+            "status");
+  EXPECT_EQ(Error("ADD a :x SET a = :nope"),
+            "Invalid UpdateExpression: An expression attribute value used in expression is not "
+            "defined; attribute value: :nope");
+  EXPECT_EQ(Error("ADD a :x SET a = :one"),
+            "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
+            "rewrite one of these paths; path one: [a], path two: [a]");
+  EXPECT_EQ(Error("SET b = list_append(:one, b) ADD a :x"),
+            "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: "
+            "ADD, operand type: STRING");
 }
 
 TEST(UpdateExpression, ReportsTopLevelNamesAndPlaceholders) {

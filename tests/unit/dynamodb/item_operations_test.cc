@@ -52,20 +52,23 @@ TEST_F(ItemOperationsTest, GetItem_ProjectsAttributes) {
 
 TEST_F(ItemOperationsTest, PutItem_ReturnsTheOldItemWhenAsked) {
   EXPECT_FALSE(Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"v":{"N":"1"}},
-    "ReturnValues":"ALL_OLD"})j").isMember("Attributes"));
-  Json::Value answer = Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"v":{"N":"2"}},
+    "ReturnValues":"ALL_OLD"})j")
+                   .isMember("Attributes"));
+  Json::Value answer =
+      Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"v":{"N":"2"}},
     "ReturnValues":"ALL_OLD"})j");
   EXPECT_EQ(answer["Attributes"]["v"]["N"], "1");
-  ExpectError("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"}},"ReturnValues":"ALL_NEW"})j",
+  ExpectError("PutItem",
+              R"j({"TableName":"users","Item":{"id":{"S":"u1"}},"ReturnValues":"ALL_NEW"})j",
               "ValidationException", "ReturnValues can only be ALL_OLD or NONE");
 }
 
 TEST_F(ItemOperationsTest, PutItem_WithAFailedConditionChangesNothing) {
   Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"v":{"N":"1"}}})j");
-  Json::Value error = ExpectError("PutItem", R"j({"TableName":"users",
+  Json::Value error =
+      ExpectError("PutItem", R"j({"TableName":"users",
     "Item":{"id":{"S":"u1"},"v":{"N":"2"}},"ConditionExpression":"attribute_not_exists(id)"})j",
-                                  "ConditionalCheckFailedException",
-                                  "The conditional request failed");
+                  "ConditionalCheckFailedException", "The conditional request failed");
   EXPECT_FALSE(error.isMember("Item"));
   EXPECT_EQ(GetUser("u1")["Item"]["v"]["N"], "1");
 
@@ -79,7 +82,8 @@ TEST_F(ItemOperationsTest, PutItem_WithAFailedConditionChangesNothing) {
 }
 
 TEST_F(ItemOperationsTest, PutItem_RefusesBadKeys) {
-  ExpectError("PutItem", R"j({"TableName":"users","Item":{"id":{"N":"1"}}})j", "ValidationException",
+  ExpectError("PutItem", R"j({"TableName":"users","Item":{"id":{"N":"1"}}})j",
+              "ValidationException",
               "One or more parameter values were invalid: Type mismatch for key id expected: S "
               "actual: N");
   ExpectError("PutItem", R"j({"TableName":"users","Item":{"other":{"S":"1"}}})j",
@@ -100,20 +104,23 @@ TEST_F(ItemOperationsTest, GetItem_RefusesAKeyThatDoesNotMatchTheSchema) {
               "ValidationException", "The provided key element does not match the schema");
   ExpectError("GetItem", R"j({"TableName":"users","Key":{"name":{"S":"u1"}}})j",
               "ValidationException", "The provided key element does not match the schema");
-  ExpectError("GetItem", R"j({"TableName":"users","Key":{"id":{"N":"1"}}})j",
+  ExpectError("GetItem", R"j({"TableName":"users","Key":{"id":{"N":"1"}}})j", "ValidationException",
+              "The provided key element does not match the schema");
+  ExpectError("DeleteItem", R"j({"TableName":"users","Key":{"id":{"S":""}}})j",
               "ValidationException",
-              "One or more parameter values were invalid: Type mismatch for key id expected: S "
-              "actual: N");
+              "One or more parameter values are not valid. The AttributeValue for a key attribute "
+              "cannot contain an empty string value. Key: id");
 }
 
 TEST_F(ItemOperationsTest, PutItem_RefusesItemsOver400KB) {
   std::string big(400 * 1024, 'x');
-  ExpectError("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"data":{"S":")j" + big +
-                             R"j("}}})j",
+  ExpectError("PutItem",
+              R"j({"TableName":"users","Item":{"id":{"S":"u1"},"data":{"S":")j" + big + R"j("}}})j",
               "ValidationException", "Item size has exceeded the maximum allowed size");
   EXPECT_FALSE(GetUser("u1").isMember("Item"));
   std::string fits(400 * 1024 - 20, 'x');
-  Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},"data":{"S":")j" + fits + R"j("}}})j");
+  Ok("PutItem",
+     R"j({"TableName":"users","Item":{"id":{"S":"u1"},"data":{"S":")j" + fits + R"j("}}})j");
 }
 
 TEST_F(ItemOperationsTest, DeleteItem_RemovesAndReturnsTheOldItem) {
@@ -126,7 +133,8 @@ TEST_F(ItemOperationsTest, DeleteItem_RemovesAndReturnsTheOldItem) {
   EXPECT_EQ(answer["Attributes"]["v"]["N"], "7");
   EXPECT_FALSE(GetUser("u1").isMember("Item"));
   EXPECT_FALSE(Ok("DeleteItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
-    "ReturnValues":"ALL_OLD"})j").isMember("Attributes"));
+    "ReturnValues":"ALL_OLD"})j")
+                   .isMember("Attributes"));
 }
 
 TEST_F(ItemOperationsTest, UpdateItem_CreatesTheItemAndReturnsEachKindOfValues) {
@@ -167,6 +175,25 @@ TEST_F(ItemOperationsTest, UpdateItem_AddCountsExactly) {
   EXPECT_EQ(GetUser("c")["Item"]["count"]["N"], "3");
 }
 
+TEST_F(ItemOperationsTest, UpdateItem_ThatCannotApplyChangesNothing) {
+  Ok("PutItem",
+     R"j({"TableName":"users","Item":{"id":{"S":"u1"},"name":{"S":"x"},"n":{"N":"1"}}})j");
+  ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET n = :two ADD #name :one",
+    "ExpressionAttributeNames":{"#name":"name"},
+    "ExpressionAttributeValues":{":one":{"N":"1"},":two":{"N":"2"}}})j",
+              "ValidationException");
+  EXPECT_EQ(GetUser("u1")["Item"]["n"]["N"], "1");
+}
+
+TEST_F(ItemOperationsTest, UpdateItem_ConditionOnAMissingItemFails) {
+  ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET a = :a","ConditionExpression":"attribute_exists(id)",
+    "ExpressionAttributeValues":{":a":{"S":"1"}}})j",
+              "ConditionalCheckFailedException", "The conditional request failed");
+  EXPECT_FALSE(GetUser("u1").isMember("Item"));
+}
+
 TEST_F(ItemOperationsTest, UpdateItem_RefusesUpdatesToKeyAttributes) {
   ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
     "UpdateExpression":"SET id = :v","ExpressionAttributeValues":{":v":{"S":"u2"}}})j",
@@ -174,6 +201,11 @@ TEST_F(ItemOperationsTest, UpdateItem_RefusesUpdatesToKeyAttributes) {
               "One or more parameter values were invalid: Cannot update attribute id. This "
               "attribute is part of the key");
   EXPECT_FALSE(GetUser("u1").isMember("Item"));
+  // Refused as invalid before the condition is looked at.
+  ExpectError("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET id = :v","ConditionExpression":"attribute_exists(id)",
+    "ExpressionAttributeValues":{":v":{"S":"u2"}}})j",
+              "ValidationException");
 }
 
 TEST_F(ItemOperationsTest, UpdateItem_RefusesUnusedAndMalformedExpressions) {
@@ -210,7 +242,8 @@ TEST_F(ItemOperationsTest, BatchWriteThenBatchGet) {
     {"PutRequest":{"Item":{"id":{"S":"a"}}}},{"PutRequest":{"Item":{"id":{"S":"b"}}}},
     {"PutRequest":{"Item":{"id":{"S":"c"}}}}]}})j");
   EXPECT_EQ(written["UnprocessedItems"].size(), 0u);
-  Ok("BatchWriteItem", R"j({"RequestItems":{"users":[{"DeleteRequest":{"Key":{"id":{"S":"c"}}}}]}})j");
+  Ok("BatchWriteItem",
+     R"j({"RequestItems":{"users":[{"DeleteRequest":{"Key":{"id":{"S":"c"}}}}]}})j");
   Json::Value read = Ok("BatchGetItem", R"j({"RequestItems":{"users":{"Keys":[
     {"id":{"S":"a"}},{"id":{"S":"b"}},{"id":{"S":"c"}}]}}})j");
   EXPECT_EQ(read["Responses"]["users"].size(), 2u);

@@ -11,7 +11,8 @@ class LegacyParametersTest : public ServiceTest {
  protected:
   void SetUp() override {
     CreateEventsTable();
-    for (int sk = 1; sk <= 4; ++sk) PutEvent("a", sk, R"j("kind":{"S":"k)j" + std::to_string(sk % 2) + "\"}");
+    for (int sk = 1; sk <= 4; ++sk)
+      PutEvent("a", sk, R"j("kind":{"S":"k)j" + std::to_string(sk % 2) + "\"}");
   }
 };
 
@@ -19,7 +20,8 @@ TEST_F(LegacyParametersTest, Expected_GuardsAWrite) {
   ExpectError("PutItem", R"j({"TableName":"events","Item":{"pk":{"S":"a"},"sk":{"N":"1"}},
     "Expected":{"pk":{"Exists":false}}})j",
               "ConditionalCheckFailedException", "The conditional request failed");
-  Ok("PutItem", R"j({"TableName":"events","Item":{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"N":"2"},"kind":{"S":"k1"}},
+  Ok("PutItem",
+     R"j({"TableName":"events","Item":{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"N":"2"},"kind":{"S":"k1"}},
     "Expected":{"kind":{"Value":{"S":"k1"}},"sk":{"ComparisonOperator":"LE","AttributeValueList":[{"N":"3"}]}}})j");
   ExpectError("DeleteItem", R"j({"TableName":"events","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},
     "Expected":{"v":{"ComparisonOperator":"GT","AttributeValueList":[{"N":"5"}]},

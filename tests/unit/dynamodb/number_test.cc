@@ -47,7 +47,8 @@ TEST(Number, RejectsTextThatIsNotANumber) {
   EXPECT_EQ(ParseError(""), "The parameter cannot be converted to a numeric value");
   for (const char* text : {"1.2.3", "1e", "1e+", "e5", ".", "-", "+", " 1", "1 ", "0x10", "1_0",
                            "Infinity", "--1", "1e5.5"}) {
-    EXPECT_EQ(ParseError(text), std::string("The parameter cannot be converted to a numeric value: ") + text);
+    EXPECT_EQ(ParseError(text),
+              std::string("The parameter cannot be converted to a numeric value: ") + text);
   }
 }
 
@@ -78,9 +79,9 @@ TEST(Number, RejectsMagnitudesOutsideTheSupportedRange) {
 }
 
 TEST(Number, ComparesNumerically) {
-  const std::vector<std::string> ascending = {"-1E125", "-100", "-2", "-1.52", "-1.5", "-1",
-                                              "-1E-130", "0", "1E-130", "0.5", "1", "1.5",
-                                              "1.52", "2", "10", "1E125"};
+  const std::vector<std::string> ascending = {"-1E125",  "-100", "-2",     "-1.52", "-1.5", "-1",
+                                              "-1E-130", "0",    "1E-130", "0.5",   "1",    "1.5",
+                                              "1.52",    "2",    "10",     "1E125"};
   for (size_t i = 0; i < ascending.size(); ++i) {
     for (size_t j = 0; j < ascending.size(); ++j) {
       int expected = i < j ? -1 : (i > j ? 1 : 0);
@@ -93,9 +94,9 @@ TEST(Number, ComparesNumerically) {
 }
 
 TEST(Number, OrderedKeyBytesSortLikeTheNumbers) {
-  const std::vector<std::string> ascending = {"-1E125", "-100", "-10", "-2", "-1.52", "-1.5",
-                                              "-1", "-0.5", "-1E-130", "0", "1E-130", "0.5",
-                                              "1", "1.5", "1.52", "2", "10", "100", "1E125"};
+  const std::vector<std::string> ascending = {
+      "-1E125", "-100", "-10", "-2",  "-1.52", "-1.5", "-1", "-0.5", "-1E-130", "0",
+      "1E-130", "0.5",  "1",   "1.5", "1.52",  "2",    "10", "100",  "1E125"};
   for (size_t i = 0; i + 1 < ascending.size(); ++i) {
     std::string a = MustParse(ascending[i]).OrderedKey();
     std::string b = MustParse(ascending[i + 1]).OrderedKey();
@@ -124,7 +125,8 @@ TEST(Number, AddsAndSubtractsExactly) {
   EXPECT_EQ(Sum("-5", "3"), "-2");
   EXPECT_EQ(Sum("5", "-5"), "0");
   EXPECT_EQ(Sum("999", "1"), "1000");
-  EXPECT_EQ(Sum("1E100", "1E-20"), "error: Attempting to store more than 38 significant digits in a Number");
+  EXPECT_EQ(Sum("1E100", "1E-20"),
+            "error: Attempting to store more than 38 significant digits in a Number");
   EXPECT_EQ(Sum("1E20", "1E-10"), "100000000000000000000.0000000001");
   EXPECT_EQ(Sum("0", "-7.5"), "-7.5");
   EXPECT_EQ(Difference("10", "0.01"), "9.99");

@@ -44,8 +44,8 @@ TEST_F(QueryOperationsTest, Query_ReturnsThePartitionInNumericRangeOrder) {
 TEST_F(QueryOperationsTest, Query_AppliesEachRangeCondition) {
   for (int sk = 1; sk <= 5; ++sk) PutEvent("a", sk);
   auto query = [&](const std::string& condition, const std::string& values) {
-    return SortKeys(QueryA(" AND " + condition + R"j(","ExpressionAttributeValues":{":p":{"S":"a"},)j" +
-                           values + "}}"));
+    return SortKeys(QueryA(" AND " + condition +
+                           R"j(","ExpressionAttributeValues":{":p":{"S":"a"},)j" + values + "}}"));
   };
   EXPECT_EQ(query("sk = :v", R"j(":v":{"N":"3"})j"), (Keys{"3"}));
   EXPECT_EQ(query("sk < :v", R"j(":v":{"N":"3"})j"), (Keys{"1", "2"}));
@@ -82,10 +82,12 @@ TEST_F(QueryOperationsTest, Query_PagesWithLimitAndExclusiveStartKey) {
   EXPECT_EQ(first["LastEvaluatedKey"].size(), 2u);
 
   Json::Value second = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Limit":2,
-    "ExclusiveStartKey":)j" + ItemTextOf(first["LastEvaluatedKey"]) + "}");
+    "ExclusiveStartKey":)j" + ItemTextOf(first["LastEvaluatedKey"]) +
+                              "}");
   EXPECT_EQ(SortKeys(second), (Keys{"3", "4"}));
   Json::Value third = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Limit":2,
-    "ExclusiveStartKey":)j" + ItemTextOf(second["LastEvaluatedKey"]) + "}");
+    "ExclusiveStartKey":)j" + ItemTextOf(second["LastEvaluatedKey"]) +
+                             "}");
   EXPECT_EQ(SortKeys(third), (Keys{"5"}));
   EXPECT_FALSE(third.isMember("LastEvaluatedKey"));
 }
@@ -93,12 +95,14 @@ TEST_F(QueryOperationsTest, Query_PagesWithLimitAndExclusiveStartKey) {
 TEST_F(QueryOperationsTest, Query_StopsAPageAtOneMegabyte) {
   std::string blob(100 * 1024, 'x');
   for (int sk = 1; sk <= 15; ++sk) PutEvent("a", sk, R"j("d":{"S":")j" + blob + R"j("})j");
-  Json::Value first = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"COUNT"})j");
+  Json::Value first =
+      QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"COUNT"})j");
   EXPECT_EQ(first["Count"], 11);  // the 11th item crosses 1 MB
   EXPECT_FALSE(first.isMember("Items"));
   EXPECT_EQ(first["LastEvaluatedKey"]["sk"]["N"], "11");
   Json::Value rest = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},"Select":"COUNT",
-    "ExclusiveStartKey":)j" + ItemTextOf(first["LastEvaluatedKey"]) + "}");
+    "ExclusiveStartKey":)j" +
+                            ItemTextOf(first["LastEvaluatedKey"]) + "}");
   EXPECT_EQ(rest["Count"], 4);
   EXPECT_FALSE(rest.isMember("LastEvaluatedKey"));
 }
@@ -133,7 +137,8 @@ TEST_F(QueryOperationsTest, Query_RefusesBadRequests) {
               "ValidationException",
               "One or more parameter values were invalid: Condition parameter type does not "
               "match schema type");
-  ExpectError("Query", R"j({"TableName":"events","IndexName":"nope","KeyConditionExpression":"pk = :p",
+  ExpectError("Query",
+              R"j({"TableName":"events","IndexName":"nope","KeyConditionExpression":"pk = :p",
     "ExpressionAttributeValues":{":p":{"S":"a"}}})j",
               "ValidationException", "The table does not have the specified index: nope");
   ExpectError("Query", R"j({"TableName":"events","KeyConditionExpression":"pk = :p",
@@ -182,7 +187,8 @@ TEST_F(QueryOperationsTest, GlobalIndex_PagesWithIndexKeysInLastEvaluatedKey) {
   EXPECT_TRUE(last.isMember("email") && last.isMember("pk") && last.isMember("sk")) << last;
   Json::Value second = Ok("Query", R"j({"TableName":"events","IndexName":"byEmail",
     "KeyConditionExpression":"email = :e","ExpressionAttributeValues":{":e":{"S":"e"}},"Limit":2,
-    "ExclusiveStartKey":)j" + ItemTextOf(last) + "}");
+    "ExclusiveStartKey":)j" + ItemTextOf(last) +
+                                       "}");
   EXPECT_EQ(second["Count"], 1);
   EXPECT_FALSE(second.isMember("LastEvaluatedKey"));
 }
@@ -232,7 +238,8 @@ TEST_F(QueryOperationsTest, Scan_PagesAndFilters) {
   std::string start;
   do {
     Json::Value page = Ok("Scan", R"j({"TableName":"events","Limit":3,
-      "FilterExpression":"sk >= :min","ExpressionAttributeValues":{":min":{"N":"2"}})j" + start + "}");
+      "FilterExpression":"sk >= :min","ExpressionAttributeValues":{":min":{"N":"2"}})j" +
+                                      start + "}");
     seen += page["Count"].asInt();
     ++pages;
     start = page.isMember("LastEvaluatedKey")
@@ -241,6 +248,54 @@ TEST_F(QueryOperationsTest, Scan_PagesAndFilters) {
   } while (!start.empty());
   EXPECT_EQ(seen, 5);
   EXPECT_EQ(pages, 3);
+}
+
+TEST_F(QueryOperationsTest, IncludeIndex_ProjectsItsAttributesAndRefusesAllAttributes) {
+  Ok("UpdateTable", R"j({"TableName":"events",
+    "AttributeDefinitions":[{"AttributeName":"team","AttributeType":"S"}],
+    "GlobalSecondaryIndexUpdates":[{"Create":{"IndexName":"byTeam",
+      "KeySchema":[{"AttributeName":"team","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
+      "Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["score"]}}}]})j");
+  PutEvent("a", 2, R"j("team":{"S":"red"},"score":{"N":"7"},"secret":{"S":"s"})j");
+  PutEvent("b", 1, R"j("team":{"S":"red"},"score":{"N":"9"})j");
+  Json::Value answer = Ok("Query", R"j({"TableName":"events","IndexName":"byTeam",
+    "KeyConditionExpression":"team = :t AND sk > :z",
+    "ExpressionAttributeValues":{":t":{"S":"red"},":z":{"N":"0"}}})j");
+  ASSERT_EQ(answer["Count"], 2);
+  EXPECT_EQ(answer["Items"][0]["pk"]["S"], "b");
+  EXPECT_EQ(answer["Items"][1]["score"]["N"], "7");
+  EXPECT_FALSE(answer["Items"][1].isMember("secret"));
+  ExpectError("Query", R"j({"TableName":"events","IndexName":"byTeam","Select":"ALL_ATTRIBUTES",
+    "KeyConditionExpression":"team = :t","ExpressionAttributeValues":{":t":{"S":"red"}}})j",
+              "ValidationException",
+              "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+              "supported for global secondary index byTeam because its projection type is not ALL");
+  Json::Value scanned = Ok("Scan", R"j({"TableName":"events","IndexName":"byTeam"})j");
+  EXPECT_EQ(scanned["Count"], 2);
+}
+
+TEST_F(QueryOperationsTest, Query_RefusesAStartKeyFromAnotherPartition) {
+  PutEvent("a", 1);
+  ExpectError("Query", R"j({"TableName":"events","KeyConditionExpression":"pk = :p",
+    "ExpressionAttributeValues":{":p":{"S":"a"}},
+    "ExclusiveStartKey":{"pk":{"S":"b"},"sk":{"N":"1"}}})j",
+              "ValidationException",
+              "The provided starting key is outside query boundaries based on provided conditions");
+}
+
+TEST_F(QueryOperationsTest, ConsumedCapacity_CountsIndexWritesAndPageReads) {
+  Json::Value put = Ok("PutItem", R"j({"TableName":"events","ReturnConsumedCapacity":"INDEXES",
+    "Item":{"pk":{"S":"a"},"sk":{"N":"1"},"email":{"S":"e"}}})j");
+  const Json::Value& capacity = put["ConsumedCapacity"];
+  EXPECT_EQ(capacity["CapacityUnits"].asDouble(), 2);
+  EXPECT_EQ(capacity["Table"]["CapacityUnits"].asDouble(), 1);
+  EXPECT_EQ(capacity["GlobalSecondaryIndexes"]["byEmail"]["CapacityUnits"].asDouble(), 1);
+  EXPECT_FALSE(capacity.isMember("LocalSecondaryIndexes"));  // no name: not in byName
+
+  Json::Value query = QueryA(R"j(","ExpressionAttributeValues":{":p":{"S":"a"}},
+    "ReturnConsumedCapacity":"TOTAL","ConsistentRead":true})j");
+  EXPECT_EQ(query["ConsumedCapacity"]["CapacityUnits"].asDouble(), 1);
+  EXPECT_EQ(query["ConsumedCapacity"]["TableName"], "events");
 }
 
 }  // namespace

@@ -23,6 +23,10 @@ TEST_F(ServiceErrorsTest, UnknownOperation_HasCoralsType) {
   EXPECT_EQ(answer["__type"], "com.amazon.coral.service#UnknownOperationException");
 }
 
+TEST_F(ServiceErrorsTest, OperationMayCarryTheTargetPrefix) {
+  EXPECT_TRUE(Ok("DynamoDB_20120810.ListTables", "{}")["TableNames"].isArray());
+}
+
 TEST_F(ServiceErrorsTest, MalformedJson_IsASerializationException) {
   for (const char* body : {"{", "[1,2]", "{\"TableName\":", "nonsense", "{} trailing"}) {
     Json::Value answer = Call("ListTables", body);
@@ -35,7 +39,8 @@ TEST_F(ServiceErrorsTest, WrongMemberTypes_AreRefusedWithoutACrash) {
   CreateUsersTable();
   for (const char* body :
        {R"j({"TableName":5})j", R"j({"TableName":"users","Key":"id"})j",
-        R"j({"TableName":"users","Key":{"id":"u1"}})j", R"j({"TableName":"users","Key":{"id":{"S":5}}})j",
+        R"j({"TableName":"users","Key":{"id":"u1"}})j",
+        R"j({"TableName":"users","Key":{"id":{"S":5}}})j",
         R"j({"TableName":"users","Key":{"id":{"S":"u1"}},"ProjectionExpression":7})j",
         R"j({"TableName":"users","Key":{"id":{"S":"u1"}},"ConsistentRead":"yes"})j",
         R"j({"TableName":["users"]})j"}) {
@@ -44,9 +49,9 @@ TEST_F(ServiceErrorsTest, WrongMemberTypes_AreRefusedWithoutACrash) {
     EXPECT_TRUE(answer["__type"].isString()) << body;
   }
   // Every operation that reads more than TableName, given members of the wrong JSON type.
-  for (const char* operation : {"PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
-                                "BatchWriteItem", "BatchGetItem", "TransactWriteItems",
-                                "TransactGetItems", "CreateTable", "UpdateTimeToLive"}) {
+  for (const char* operation :
+       {"PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchWriteItem", "BatchGetItem",
+        "TransactWriteItems", "TransactGetItems", "CreateTable", "UpdateTimeToLive"}) {
     for (const char* body : {"{}", R"j({"TableName":"users","Item":[],"Key":[],"RequestItems":[],
         "TransactItems":{},"KeyConditionExpression":1,"Limit":"x","TimeToLiveSpecification":[],
         "AttributeDefinitions":{}})j"}) {
@@ -85,7 +90,8 @@ TEST_F(ServiceErrorsTest, ParallelAdds_EndAtExactlyTheirCount) {
     });
   }
   for (std::thread& thread : threads) thread.join();
-  Json::Value item = Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"counter"}}})j")["Item"];
+  Json::Value item =
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"counter"}}})j")["Item"];
   EXPECT_EQ(item["count"]["N"], "20");
 }
 
@@ -96,20 +102,25 @@ class TimeToLiveTest : public ServiceTest {
     Ok("UpdateTimeToLive", R"j({"TableName":"users",
       "TimeToLiveSpecification":{"Enabled":true,"AttributeName":"ttl"}})j");
     Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"soon"},"ttl":{"N":"1700000100"}}})j");
-    Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"later"},"ttl":{"N":"1800000000"}}})j");
-    Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"never"},"ttl":{"S":"not a number"}}})j");
+    Ok("PutItem",
+       R"j({"TableName":"users","Item":{"id":{"S":"later"},"ttl":{"N":"1800000000"}}})j");
+    Ok("PutItem",
+       R"j({"TableName":"users","Item":{"id":{"S":"never"},"ttl":{"S":"not a number"}}})j");
   }
 };
 
 TEST_F(TimeToLiveTest, ExpiredItems_AreInvisibleToReads) {
-  EXPECT_TRUE(Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"soon"}}})j").isMember("Item"));
+  EXPECT_TRUE(
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"soon"}}})j").isMember("Item"));
   now_ = 1700000101;
-  EXPECT_FALSE(Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"soon"}}})j").isMember("Item"));
+  EXPECT_FALSE(
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"soon"}}})j").isMember("Item"));
   EXPECT_EQ(Ok("Scan", R"j({"TableName":"users"})j")["Count"], 2);
-  EXPECT_EQ(Ok("BatchGetItem", R"j({"RequestItems":{"users":{"Keys":[{"id":{"S":"soon"}}]}}})j")
-                ["Responses"]["users"]
-                    .size(),
-            0u);
+  EXPECT_EQ(
+      Ok("BatchGetItem",
+         R"j({"RequestItems":{"users":{"Keys":[{"id":{"S":"soon"}}]}}})j")["Responses"]["users"]
+          .size(),
+      0u);
   // A conditional write sees the expired item as absent.
   Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"soon"}},
     "ConditionExpression":"attribute_not_exists(id)"})j");
@@ -148,8 +159,11 @@ TEST(ServicePersistenceTest, TablesAndItemsSurviveAReopen) {
       "GlobalSecondaryIndexes":[{"IndexName":"byTeam",
         "KeySchema":[{"AttributeName":"team","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}]})j");
     ASSERT_EQ(created.status, 200) << created.body;
-    ASSERT_EQ(service.Handle("PutItem", R"j({"TableName":"users",
-      "Item":{"id":{"S":"u1"},"team":{"S":"red"}}})j").status, 200);
+    ASSERT_EQ(service
+                  .Handle("PutItem", R"j({"TableName":"users",
+      "Item":{"id":{"S":"u1"},"team":{"S":"red"}}})j")
+                  .status,
+              200);
   }
   {
     Service service(options);

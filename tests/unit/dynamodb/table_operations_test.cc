@@ -121,12 +121,14 @@ TEST_F(TableOperationsTest, DeleteTable_RemovesTheTableAndItsItems) {
   ExpectError("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}}})j",
               "ResourceNotFoundException", "Requested resource not found");
   CreateUsersTable();
-  EXPECT_FALSE(Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}}})j").isMember("Item"));
+  EXPECT_FALSE(
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}}})j").isMember("Item"));
 }
 
 TEST_F(TableOperationsTest, ListTables_PagesInNameOrder) {
   for (const char* name : {"gamma", "alpha", "beta"}) {
-    Ok("CreateTable", std::string(R"j({"TableName":")j") + name + R"j(","BillingMode":"PAY_PER_REQUEST",
+    Ok("CreateTable",
+       std::string(R"j({"TableName":")j") + name + R"j(","BillingMode":"PAY_PER_REQUEST",
       "AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],
       "KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]})j");
   }
@@ -167,8 +169,8 @@ TEST_F(TableOperationsTest, UpdateTable_CreatesAGlobalIndexFilledFromExistingIte
 
 TEST_F(TableOperationsTest, TimeToLive_IsDescribedAfterUpdate) {
   CreateUsersTable();
-  EXPECT_EQ(Ok("DescribeTimeToLive", R"j({"TableName":"users"})j")["TimeToLiveDescription"]
-               ["TimeToLiveStatus"],
+  EXPECT_EQ(Ok("DescribeTimeToLive",
+               R"j({"TableName":"users"})j")["TimeToLiveDescription"]["TimeToLiveStatus"],
             "DISABLED");
   Json::Value updated = Ok("UpdateTimeToLive", R"j({"TableName":"users",
     "TimeToLiveSpecification":{"Enabled":true,"AttributeName":"expiresAt"}})j");
@@ -200,8 +202,8 @@ TEST_F(TableOperationsTest, EnsureTable_CreatesADeclaredTableOnceWithItsIndexesA
   EXPECT_EQ(table["ItemCount"], 1);
   EXPECT_EQ(table["GlobalSecondaryIndexes"][0]["IndexName"], "byUser");
   EXPECT_EQ(table["AttributeDefinitions"].size(), 3u);
-  EXPECT_EQ(Ok("DescribeTimeToLive", R"j({"TableName":"connections"})j")["TimeToLiveDescription"]
-               ["AttributeName"],
+  EXPECT_EQ(Ok("DescribeTimeToLive",
+               R"j({"TableName":"connections"})j")["TimeToLiveDescription"]["AttributeName"],
             "expiresAt");
 
   TableDeclaration invalid;

@@ -18,9 +18,8 @@ class TransactionOperationsTest : public ServiceTest {
   }
 
   std::string Balance(const std::string& id) {
-    return Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":")j" + id + R"j("}}})j")["Item"]
-                                                                                       ["balance"]
-                                                                                       ["N"]
+    return Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":")j" + id +
+                             R"j("}}})j")["Item"]["balance"]["N"]
         .asString();
   }
 
@@ -35,7 +34,8 @@ class TransactionOperationsTest : public ServiceTest {
         "UpdateExpression":"SET balance = balance + :a",
         "ExpressionAttributeValues":{":a":{"N":")j" +
            value + R"j("}}}},
-      {"Put":{"TableName":"users","Item":{"id":{"S":"log"},"last":{"N":")j" + value + R"j("}}}}]})j";
+      {"Put":{"TableName":"users","Item":{"id":{"S":"log"},"last":{"N":")j" +
+           value + R"j("}}}}]})j";
   }
 };
 
@@ -44,14 +44,25 @@ TEST_F(TransactionOperationsTest, TransactWriteItems_AppliesEveryItem) {
   EXPECT_TRUE(answer.isObject());
   EXPECT_EQ(Balance("alice"), "6");
   EXPECT_EQ(Balance("bob"), "4");
-  EXPECT_TRUE(Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"log"}}})j").isMember("Item"));
+  EXPECT_TRUE(
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"log"}}})j").isMember("Item"));
+}
+
+TEST_F(TransactionOperationsTest, TransactWriteItems_TokenMakesARetryHarmless) {
+  Ok("TransactWriteItems", Transfer(4));
+  Ok("TransactWriteItems", Transfer(4));  // the same token and items: not applied again
+  EXPECT_EQ(Balance("alice"), "6");
+  ExpectError("TransactWriteItems", Transfer(3), "IdempotentParameterMismatchException");
+  now_ += 601;  // tokens last 10 minutes
+  Ok("TransactWriteItems", Transfer(4));
+  EXPECT_EQ(Balance("alice"), "2");
 }
 
 TEST_F(TransactionOperationsTest, TransactWriteItems_FailedConditionCancelsEverything) {
-  Json::Value error = ExpectError(
-      "TransactWriteItems", Transfer(50), "TransactionCanceledException",
-      "Transaction cancelled, please refer cancellation reasons for specific reasons "
-      "[ConditionalCheckFailed, None, None]");
+  Json::Value error =
+      ExpectError("TransactWriteItems", Transfer(50), "TransactionCanceledException",
+                  "Transaction cancelled, please refer cancellation reasons for specific reasons "
+                  "[ConditionalCheckFailed, None, None]");
   const Json::Value& reasons = error["CancellationReasons"];
   ASSERT_EQ(reasons.size(), 3u);
   EXPECT_EQ(reasons[0]["Code"], "ConditionalCheckFailed");
@@ -61,7 +72,8 @@ TEST_F(TransactionOperationsTest, TransactWriteItems_FailedConditionCancelsEvery
   EXPECT_FALSE(reasons[1].isMember("Message"));
   EXPECT_EQ(Balance("alice"), "10");
   EXPECT_EQ(Balance("bob"), "0");
-  EXPECT_FALSE(Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"log"}}})j").isMember("Item"));
+  EXPECT_FALSE(
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"log"}}})j").isMember("Item"));
 }
 
 TEST_F(TransactionOperationsTest, TransactWriteItems_ConditionCheckAndDelete) {
@@ -75,7 +87,8 @@ TEST_F(TransactionOperationsTest, TransactWriteItems_ConditionCheckAndDelete) {
     {"ConditionCheck":{"TableName":"users","Key":{"id":{"S":"alice"}},
       "ConditionExpression":"balance > :z","ExpressionAttributeValues":{":z":{"N":"0"}}}},
     {"Delete":{"TableName":"users","Key":{"id":{"S":"bob"}}}}]})j");
-  EXPECT_FALSE(Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"bob"}}})j").isMember("Item"));
+  EXPECT_FALSE(
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"bob"}}})j").isMember("Item"));
 }
 
 TEST_F(TransactionOperationsTest, TransactWriteItems_RefusesTwoActionsOnOneItem) {
@@ -93,6 +106,20 @@ TEST_F(TransactionOperationsTest, TransactWriteItems_ValidationErrorAppliesNothi
     {"Put":{"TableName":"users","Item":{"id":{"N":"1"}}}}]})j",
               "ValidationException");
   EXPECT_EQ(Balance("bob"), "0");
+}
+
+TEST_F(TransactionOperationsTest, TransactWriteItems_UpdateTheItemRefusesIsAValidationErrorReason) {
+  Json::Value error = ExpectError("TransactWriteItems", R"j({"TransactItems":[
+    {"Put":{"TableName":"users","Item":{"id":{"S":"carol"}}}},
+    {"Update":{"TableName":"users","Key":{"id":{"S":"bob"}},"UpdateExpression":"SET nothere = nothere + :one",
+      "ExpressionAttributeValues":{":one":{"N":"1"}}}}]})j",
+                                  "TransactionCanceledException",
+                                  "Transaction cancelled, please refer cancellation reasons for "
+                                  "specific reasons [None, ValidationError]");
+  EXPECT_EQ(error["CancellationReasons"][1]["Code"], "ValidationError");
+  EXPECT_FALSE(error["CancellationReasons"][1]["Message"].asString().empty());
+  EXPECT_FALSE(
+      Ok("GetItem", R"j({"TableName":"users","Key":{"id":{"S":"carol"}}})j").isMember("Item"));
 }
 
 TEST_F(TransactionOperationsTest, TransactGetItems_ReturnsOneResponsePerItem) {
