@@ -22,7 +22,7 @@ Json::Value ErrorBody(const ApiError& error) {
   Json::Value body = error.extra();
   body["__type"] = error.type();
   // UnknownOperationException carries no message, as DynamoDB sends it.
-  if (*error.what()) body["message"] = error.what();
+  if (*error.what()) body[error.message_member()] = error.what();
   return body;
 }
 
@@ -60,6 +60,7 @@ ApiError TransactionCanceledError(const Json::Value& cancellation_reasons) {
       "Transaction cancelled, please refer cancellation reasons for specific reasons [" + codes +
           "]");
   error.extra()["CancellationReasons"] = cancellation_reasons;
+  error.set_message_member("Message");
   return error;
 }
 

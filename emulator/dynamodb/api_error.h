@@ -22,11 +22,16 @@ class ApiError : public std::runtime_error {
   // Members beside __type and message, e.g. CancellationReasons; an object, maybe empty.
   Json::Value& extra() { return extra_; }
   const Json::Value& extra() const { return extra_; }
+  // The member the message goes in: "message", except where DynamoDB writes "Message"
+  // (TransactionCanceledException).
+  const std::string& message_member() const { return message_member_; }
+  void set_message_member(std::string member) { message_member_ = std::move(member); }
 
  private:
   std::string type_;
   int status_;
   Json::Value extra_{Json::objectValue};
+  std::string message_member_ = "message";
 };
 
 // The body DynamoDB sends for this error.

@@ -27,9 +27,19 @@ const TableSchema& RequireTable(OperationContext& context, const std::string& na
   return *schema;
 }
 
+// The table operations name a missing TableName in their own words, not the framework's
+// "1 validation error detected" form the item operations use.
+std::string RequireTableParameter(const Json::Value& request) {
+  if (request["TableName"].isNull()) {
+    throw ValidationError("The parameter 'TableName' is required but was not present in the request");
+  }
+  return RequireTableName(request);
+}
+
 }  // namespace
 
 Json::Value CreateTable(OperationContext& context, const Json::Value& request) {
+  RequireTableParameter(request);
   TableSchema schema = ParseCreateTable(request);
   if (context.catalog.Find(schema.name)) {
     throw ResourceInUseError("Table already exists: " + schema.name);
@@ -42,7 +52,7 @@ Json::Value CreateTable(OperationContext& context, const Json::Value& request) {
 }
 
 Json::Value DescribeTable(OperationContext& context, const Json::Value& request) {
-  const TableSchema& schema = RequireTable(context, RequireTableName(request));
+  const TableSchema& schema = RequireTable(context, RequireTableParameter(request));
   Json::Value response;
   response["Table"] = Description(context, schema, "ACTIVE");
   return response;
@@ -71,15 +81,17 @@ Json::Value ListTables(OperationContext& context, const Json::Value& request) {
 }
 
 Json::Value DeleteTable(OperationContext& context, const Json::Value& request) {
-  const TableSchema& schema = RequireTable(context, RequireTableName(request));
+  const TableSchema& schema = RequireTable(context, RequireTableParameter(request));
   Json::Value response;
   response["TableDescription"] = Description(context, schema, "DELETING");
+  // DynamoDB's answer to DeleteTable lists no global secondary indexes.
+  response["TableDescription"].removeMember("GlobalSecondaryIndexes");
   context.catalog.Remove(schema.name);
   return response;
 }
 
 Json::Value UpdateTable(OperationContext& context, const Json::Value& request) {
-  TableSchema schema = RequireTable(context, RequireTableName(request));
+  TableSchema schema = RequireTable(context, RequireTableParameter(request));
   MergeAttributeDefinitions(schema, request["AttributeDefinitions"]);
 
   std::string billing = EnumField(request, "BillingMode", "billingMode",
@@ -146,7 +158,7 @@ Json::Value UpdateTable(OperationContext& context, const Json::Value& request) {
 }
 
 Json::Value UpdateTimeToLive(OperationContext& context, const Json::Value& request) {
-  TableSchema schema = context.catalog.Require(RequireTableName(request));
+  TableSchema schema = context.catalog.Require(RequireTableParameter(request));
   const Json::Value& specification =
       RequireObjectField(request, "TimeToLiveSpecification", "timeToLiveSpecification");
   std::string attribute =
@@ -174,7 +186,7 @@ Json::Value UpdateTimeToLive(OperationContext& context, const Json::Value& reque
 }
 
 Json::Value DescribeTimeToLive(OperationContext& context, const Json::Value& request) {
-  const TableSchema& schema = context.catalog.Require(RequireTableName(request));
+  const TableSchema& schema = context.catalog.Require(RequireTableParameter(request));
   Json::Value response;
   Json::Value& description = response["TimeToLiveDescription"];
   description["TimeToLiveStatus"] = schema.ttl_attribute ? "ENABLED" : "DISABLED";

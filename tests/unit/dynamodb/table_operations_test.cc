@@ -58,8 +58,7 @@ TEST_F(TableOperationsTest, CreateTable_RefusesAnExistingTable) {
 
 TEST_F(TableOperationsTest, CreateTable_ValidatesItsMembers) {
   ExpectError("CreateTable", R"j({})j", "ValidationException",
-              "1 validation error detected: Value null at 'tableName' failed to satisfy "
-              "constraint: Member must not be null");
+              "The parameter 'TableName' is required but was not present in the request");
   ExpectError("CreateTable", R"j({"TableName":"ab"})j", "ValidationException",
               "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
               "constraint: Member must have length greater than or equal to 3");
