@@ -24,7 +24,7 @@ import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-s
 import { DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 import { connect } from './support/client.mjs';
-import { awsEnv, clientConfig, dynamoTarget, startDynamo, wsgwServesDynamoDb } from './support/dynamodb.mjs';
+import { awsEnv, clientConfig, dynamoTarget, startDynamo } from './support/dynamodb.mjs';
 import { startGateway } from './support/gateway.mjs';
 import { startHost } from './support/hosts.mjs';
 
@@ -37,8 +37,7 @@ const PROJECTS = [
   { name: 'chat-python', runtime: 'python', handler: 'app.lambda_handler' },
 ];
 const TABLE = 'connections';
-const target = await dynamoTarget();
-const gatewaySupport = await wsgwServesDynamoDb();
+const target = dynamoTarget();
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const copies = new Set();
@@ -203,10 +202,7 @@ describe(`the chat handlers alone, invoked with Lambda events (DynamoDB: ${targe
 
 describe('the chat apps through wsgw-emulate, its own DynamoDB and real WebSocket clients', () => {
   for (const project of PROJECTS) {
-    const skip =
-      !gatewaySupport.ok &&
-      `${gatewaySupport.reason} (this test also needs it to give functions AWS_ENDPOINT_URL_DYNAMODB)`;
-    test(`${project.name}: two clients in a room see each other, a third room does not; the table ends with the live connections`, { ...T, skip }, async () => {
+    test(`${project.name}: two clients in a room see each other, a third room does not; the table ends with the live connections`, T, async () => {
       const root = await copyProject(project.name);
       const gateway = await startGateway({
         routes: [],

@@ -1,23 +1,21 @@
 // Starts a DynamoDB endpoint for a test: wsgw-emulate's own DynamoDB stand-in, or dynalite (a
 // DynamoDB emulator on npm, used only as these tests' oracle: wsgw never runs it).
 //
-// The target is WSGW_DYNAMODB_TARGET (`wsgw` or `dynalite`); unset, it is `wsgw` when the binary's
-// --help offers --dynamodb-in-memory and `dynalite` until then. Both are separate processes on
+// The target is WSGW_DYNAMODB_TARGET (`wsgw` or `dynalite`); unset, it is `wsgw`. Both are separate processes on
 // port 0, in memory, killed when the test file ends (a failing test leaves nothing behind).
 //
 // The helpers below speak DynamoDB's JSON 1.0 protocol (POST / with X-Amz-Target) the way the
 // SDKs do, so a test can also send what no SDK would (bad JSON, unknown targets).
-import { existsSync } from 'node:fs';
 import { after } from 'node:test';
 
 import { spawnDynalite } from './dynalite_process.mjs';
-import { runGateway, startGateway, WSGW_BIN } from './gateway.mjs';
+import { startGateway } from './gateway.mjs';
 
 // The operations' JSON protocol version: X-Amz-Target is `${TARGET_PREFIX}.${operation}`.
 export const TARGET_PREFIX = 'DynamoDB_20120810';
 export const REGION = 'us-east-1';
 
-// The gateway's option that says it serves DynamoDB; found in --help, it makes wsgw the default.
+// In memory, as CI wants it.
 const WSGW_DYNAMODB_OPTION = '--dynamodb-in-memory';
 
 const children = new Set();
@@ -29,34 +27,14 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-let wsgwSupport;
-// Resolves with {ok: true} when wsgw-emulate serves DynamoDB, else {ok: false, reason}: the words
-// a skipped test prints.
-export function wsgwServesDynamoDb() {
-  wsgwSupport ??= (async () => {
-    if (!existsSync(WSGW_BIN)) {
-      return { ok: false, reason: `wsgw-emulate is not built (${WSGW_BIN}; set WSGW_BIN)` };
-    }
-    const help = await runGateway(['--help'], { timeoutMs: 5000 });
-    if (`${help.stdout}${help.stderr}`.includes(WSGW_DYNAMODB_OPTION)) return { ok: true };
-    return {
-      ok: false,
-      reason: `${WSGW_BIN} --help offers no ${WSGW_DYNAMODB_OPTION}: wsgw does not serve DynamoDB yet`,
-    };
-  })();
-  return wsgwSupport;
-}
-
-// The target the tests run against: WSGW_DYNAMODB_TARGET, else wsgw once it serves DynamoDB.
-export async function dynamoTarget() {
-  const chosen = process.env.WSGW_DYNAMODB_TARGET;
-  if (chosen) {
-    if (chosen !== 'wsgw' && chosen !== 'dynalite') {
-      throw new Error(`WSGW_DYNAMODB_TARGET must be "wsgw" or "dynalite", not "${chosen}"`);
-    }
-    return chosen;
+// The target the tests run against: WSGW_DYNAMODB_TARGET (`dynalite` checks a test itself
+// against the oracle), else wsgw.
+export function dynamoTarget() {
+  const chosen = process.env.WSGW_DYNAMODB_TARGET || 'wsgw';
+  if (chosen !== 'wsgw' && chosen !== 'dynalite') {
+    throw new Error(`WSGW_DYNAMODB_TARGET must be "wsgw" or "dynalite", not "${chosen}"`);
   }
-  return (await wsgwServesDynamoDb()).ok ? 'wsgw' : 'dynalite';
+  return chosen;
 }
 
 // The smallest API wsgw-emulate accepts: one route whose function is never called.
@@ -68,8 +46,6 @@ const MINIMAL_ROUTES = {
 };
 
 async function startWsgw() {
-  const support = await wsgwServesDynamoDb();
-  if (!support.ok) throw new Error(`WSGW_DYNAMODB_TARGET=wsgw, but ${support.reason}`);
   const gateway = await startGateway({ routes: MINIMAL_ROUTES, args: [WSGW_DYNAMODB_OPTION] });
   return {
     target: 'wsgw',
@@ -88,7 +64,7 @@ async function startDynalite() {
 
 // Resolves with {target, endpoint, stop}; target defaults to dynamoTarget().
 export async function startDynamo({ target } = {}) {
-  const chosen = target ?? (await dynamoTarget());
+  const chosen = target ?? dynamoTarget();
   if (chosen === 'wsgw') return startWsgw();
   if (chosen === 'dynalite') return startDynalite();
   throw new Error(`unknown DynamoDB target "${chosen}"`);
