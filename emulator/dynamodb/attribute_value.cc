@@ -198,7 +198,7 @@ bool ValidateItem(const Json::Value& item, std::string* error) {
 
 std::string TypeOf(const Json::Value& value) {
   if (!value.isObject() || value.size() != 1) return "";
-  return value.getMemberNames().front();
+  return value.begin().name();
 }
 
 bool Equal(const Json::Value& a, const Json::Value& b) {

@@ -42,32 +42,53 @@ std::optional<int64_t> SizeOf(const Json::Value& value) {
   return std::nullopt;
 }
 
-// The value of a condition operand, or nullopt when it has none for this item.
-std::optional<Json::Value> Evaluate(const Operand& operand, const Json::Value& item) {
+// The value of a condition operand for one item: a reference into the item or the expression,
+// or a value size() computed; empty when the operand has no value for this item.
+class OperandValue {
+ public:
+  OperandValue() = default;
+  static OperandValue Reference(const Json::Value* value) {
+    OperandValue result;
+    result.reference_ = value;
+    return result;
+  }
+  static OperandValue Owning(Json::Value value) {
+    OperandValue result;
+    result.owned_ = std::move(value);
+    result.owns_ = true;
+    return result;
+  }
+
+  explicit operator bool() const { return owns_ || reference_ != nullptr; }
+  const Json::Value& operator*() const { return owns_ ? owned_ : *reference_; }
+
+ private:
+  const Json::Value* reference_ = nullptr;
+  Json::Value owned_;
+  bool owns_ = false;
+};
+
+OperandValue Evaluate(const Operand& operand, const Json::Value& item) {
   switch (operand.kind) {
-    case OperandKind::kPath: {
-      const Json::Value* found = Find(item, operand.path);
-      if (found == nullptr) return std::nullopt;
-      return *found;
-    }
+    case OperandKind::kPath:
+      return OperandValue::Reference(Find(item, operand.path));
     case OperandKind::kValue:
-      return operand.value;
+      return OperandValue::Reference(&operand.value);
     case OperandKind::kSize: {
-      std::optional<Json::Value> inner = Evaluate(operand.args[0], item);
-      if (!inner) return std::nullopt;
+      OperandValue inner = Evaluate(operand.args[0], item);
+      if (!inner) return OperandValue();
       std::optional<int64_t> size = SizeOf(*inner);
-      if (!size) return std::nullopt;
+      if (!size) return OperandValue();
       Json::Value number(Json::objectValue);
       number["N"] = std::to_string(*size);
-      return number;
+      return OperandValue::Owning(std::move(number));
     }
     default:
-      return std::nullopt;  // update-only operands never reach a condition
+      return OperandValue();  // update-only operands never reach a condition
   }
 }
 
-bool Compare(Comparator comparator, const std::optional<Json::Value>& a,
-             const std::optional<Json::Value>& b) {
+bool Compare(Comparator comparator, const OperandValue& a, const OperandValue& b) {
   // `<>` is "not equal": true when either side is missing or the types differ.
   if (comparator == Comparator::kNe) return !(a && b && Equal(*a, *b));
   if (!a || !b) return false;
@@ -181,19 +202,19 @@ bool EvaluateCondition(const ConditionNode& node, const Json::Value& item) {
       return Compare(node.comparator, Evaluate(node.operands[0], item),
                      Evaluate(node.operands[1], item));
     case ConditionKind::kBetween: {
-      std::optional<Json::Value> value = Evaluate(node.operands[0], item);
-      std::optional<Json::Value> low = Evaluate(node.operands[1], item);
-      std::optional<Json::Value> high = Evaluate(node.operands[2], item);
+      OperandValue value = Evaluate(node.operands[0], item);
+      OperandValue low = Evaluate(node.operands[1], item);
+      OperandValue high = Evaluate(node.operands[2], item);
       if (!value || !low || !high) return false;
       std::optional<int> above = CompareOrdered(*value, *low);
       std::optional<int> below = CompareOrdered(*value, *high);
       return above && below && *above >= 0 && *below <= 0;
     }
     case ConditionKind::kIn: {
-      std::optional<Json::Value> value = Evaluate(node.operands[0], item);
+      OperandValue value = Evaluate(node.operands[0], item);
       if (!value) return false;
       for (size_t i = 1; i < node.operands.size(); ++i) {
-        std::optional<Json::Value> candidate = Evaluate(node.operands[i], item);
+        OperandValue candidate = Evaluate(node.operands[i], item);
         if (candidate && Equal(*value, *candidate)) return true;
       }
       return false;
@@ -203,18 +224,18 @@ bool EvaluateCondition(const ConditionNode& node, const Json::Value& item) {
     case ConditionKind::kAttributeNotExists:
       return Find(item, node.operands[0].path) == nullptr;
     case ConditionKind::kAttributeType: {
-      std::optional<Json::Value> value = Evaluate(node.operands[0], item);
-      std::optional<Json::Value> type = Evaluate(node.operands[1], item);
+      OperandValue value = Evaluate(node.operands[0], item);
+      OperandValue type = Evaluate(node.operands[1], item);
       return value && type && TypeOf(*type) == "S" && TypeOf(*value) == (*type)["S"].asString();
     }
     case ConditionKind::kBeginsWith: {
-      std::optional<Json::Value> value = Evaluate(node.operands[0], item);
-      std::optional<Json::Value> prefix = Evaluate(node.operands[1], item);
+      OperandValue value = Evaluate(node.operands[0], item);
+      OperandValue prefix = Evaluate(node.operands[1], item);
       return value && prefix && BeginsWith(*value, *prefix);
     }
     case ConditionKind::kContains: {
-      std::optional<Json::Value> container = Evaluate(node.operands[0], item);
-      std::optional<Json::Value> operand = Evaluate(node.operands[1], item);
+      OperandValue container = Evaluate(node.operands[0], item);
+      OperandValue operand = Evaluate(node.operands[1], item);
       return container && operand && Contains(*container, *operand);
     }
   }
