@@ -1,3 +1,4 @@
+#include "base/base64.h"
 #include "dynamodb/attribute_value.h"
 
 #include <algorithm>
@@ -66,7 +67,7 @@ bool ValidateSet(const std::string& type, const Json::Value& members, std::strin
       if (!number) return false;
       canonical = number->ToString();
     } else if (type == "BS") {
-      std::optional<std::string> bytes = Base64Decode(member.asString());
+      std::optional<std::string> bytes = DecodeBase64(member.asString());
       if (!bytes) return Fail(error, std::string(kInvalid) + "Invalid Base64 value in BS");
       canonical = *bytes;
     } else {
@@ -89,7 +90,7 @@ std::multiset<std::string> CanonicalMembers(const std::string& type, const Json:
       std::optional<Number> number = Number::Parse(member.asString(), nullptr);
       out.insert(number ? number->OrderedKey() : member.asString());
     } else if (type == "BS") {
-      out.insert(Base64Decode(member.asString()).value_or(member.asString()));
+      out.insert(DecodeBase64(member.asString()).value_or(member.asString()));
     } else {
       out.insert(member.asString());
     }
@@ -104,21 +105,10 @@ int64_t NumberSize(const std::string& text) {
 }
 
 int64_t BinarySize(const std::string& text) {
-  std::optional<std::string> bytes = Base64Decode(text);
+  std::optional<std::string> bytes = DecodeBase64(text);
   return bytes ? static_cast<int64_t>(bytes->size()) : static_cast<int64_t>(text.size());
 }
 
-constexpr char kBase64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int Base64Digit(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 bool ValidateMembers(const Json::Value& map, int depth, std::string* error) {
   for (auto it = map.begin(); it != map.end(); ++it) {
@@ -149,7 +139,7 @@ bool Validate(const Json::Value& value, int depth, std::string* error) {
   }
   if (type == "B") {
     if (!content.isString()) return Fail(error, Mismatch(content, "a string"));
-    if (!Base64Decode(content.asString())) {
+    if (!DecodeBase64(content.asString())) {
       return Fail(error, std::string(kInvalid) + "Invalid Base64 value in B");
     }
     return true;
@@ -211,7 +201,7 @@ bool Equal(const Json::Value& a, const Json::Value& b) {
     std::optional<Number> n = Number::Parse(y.asString(), nullptr);
     return m && n && *m == *n;
   }
-  if (type == "B") return Base64Decode(x.asString()) == Base64Decode(y.asString());
+  if (type == "B") return DecodeBase64(x.asString()) == DecodeBase64(y.asString());
   if (type == "SS" || type == "NS" || type == "BS") {
     return CanonicalMembers(type, x) == CanonicalMembers(type, y);
   }
@@ -268,53 +258,5 @@ int64_t ItemSizeBytes(const Json::Value& item) {
   return size;
 }
 
-std::optional<std::string> Base64Decode(std::string_view text) {
-  size_t length = text.size();
-  size_t padding = 0;
-  while (length > 0 && text[length - 1] == '=' && padding < 2) {
-    --length;
-    ++padding;
-  }
-  if (padding > 0 && text.size() % 4 != 0) return std::nullopt;
-  if (length % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(length / 4 * 3 + 2);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (size_t i = 0; i < length; ++i) {
-    int digit = Base64Digit(text[i]);
-    if (digit < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<uint32_t>(digit);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
-    out.push_back(kBase64Alphabet[(n >> 18) & 63]);
-    out.push_back(kBase64Alphabet[(n >> 12) & 63]);
-    out.push_back(kBase64Alphabet[(n >> 6) & 63]);
-    out.push_back(kBase64Alphabet[n & 63]);
-  }
-  if (i < bytes.size()) {
-    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    out.push_back(kBase64Alphabet[(n >> 18) & 63]);
-    out.push_back(kBase64Alphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kBase64Alphabet[(n >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-  return out;
-}
 
 }  // namespace wsgw::dynamodb

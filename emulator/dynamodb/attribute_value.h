@@ -45,9 +45,4 @@ int64_t ItemSizeBytes(const Json::Value& item);
 // 1 + (for M the name's length) + the element's size.
 int64_t AttributeValueSizeBytes(const Json::Value& value);
 
-// Standard base64 (RFC 4648, '+' '/', '=' padding). Decode accepts missing padding and rejects
-// any other character or a truncated final group.
-std::optional<std::string> Base64Decode(std::string_view text);
-std::string Base64Encode(std::string_view bytes);
-
 }  // namespace wsgw::dynamodb

@@ -1,3 +1,4 @@
+#include "base/base64.h"
 #include "dynamodb/expression_evaluator.h"
 
 #include <string>
@@ -16,7 +17,7 @@ const Json::Value* Member(const Json::Value& object, const std::string& name) {
 // The decoded bytes of a B value (its text when it is not base64, which validation prevents).
 std::string Bytes(const Json::Value& value) {
   const std::string text = value["B"].asString();
-  return Base64Decode(text).value_or(text);
+  return DecodeBase64(text).value_or(text);
 }
 
 // The length DynamoDB's size() gives a string: UTF-16 code units.

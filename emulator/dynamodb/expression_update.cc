@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "base/base64.h"
 #include "dynamodb/attribute_value.h"
 #include "dynamodb/expression.h"
 #include "dynamodb/expression_ast.h"
@@ -150,7 +151,7 @@ std::string MemberKey(const std::string& set_type, const Json::Value& member) {
     std::optional<Number> number = Number::Parse(text, nullptr);
     return number ? number->OrderedKey() : text;
   }
-  if (set_type == "BS") return Base64Decode(text).value_or(text);
+  if (set_type == "BS") return DecodeBase64(text).value_or(text);
   return text;
 }
 

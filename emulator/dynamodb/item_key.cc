@@ -1,3 +1,4 @@
+#include "base/base64.h"
 #include "dynamodb/item_key.h"
 
 #include "dynamodb/api_error.h"
@@ -41,7 +42,7 @@ std::string EncodeKeyValue(const Json::Value& value, const std::string& type) {
     std::optional<Number> number = Number::Parse(payload.asString(), nullptr);
     return number ? number->OrderedKey() : std::string();
   }
-  if (type == "B") return Base64Decode(payload.asString()).value_or(std::string());
+  if (type == "B") return DecodeBase64(payload.asString()).value_or(std::string());
   return payload.asString();
 }
 

@@ -1,3 +1,4 @@
+#include "base/base64.h"
 #include "dynamodb/attribute_value.h"
 
 #include <gtest/gtest.h>
@@ -144,14 +145,14 @@ TEST(AttributeValue, ItemSizeFollowsAwsSizingRules) {
 TEST(AttributeValue, Base64RoundTrips) {
   for (const std::string& bytes : {std::string(""), std::string("a"), std::string("ab"),
                                    std::string("abc"), std::string("\0\xff\x10\x80", 4)}) {
-    EXPECT_EQ(Base64Decode(Base64Encode(bytes)), bytes);
+    EXPECT_EQ(DecodeBase64(EncodeBase64(bytes)), bytes);
   }
-  EXPECT_EQ(Base64Encode("hello"), "aGVsbG8=");
-  EXPECT_EQ(Base64Decode("aGVsbG8"), "hello");
-  EXPECT_FALSE(Base64Decode("a").has_value());
-  EXPECT_FALSE(Base64Decode("aGV=bG8=").has_value());
-  EXPECT_FALSE(Base64Decode("aGVsbG8=x").has_value());
-  EXPECT_FALSE(Base64Decode("aGVsbG8==").has_value());
+  EXPECT_EQ(EncodeBase64("hello"), "aGVsbG8=");
+  EXPECT_EQ(DecodeBase64("aGVsbG8"), "hello");
+  EXPECT_FALSE(DecodeBase64("a").has_value());
+  EXPECT_FALSE(DecodeBase64("aGV=bG8=").has_value());
+  EXPECT_FALSE(DecodeBase64("aGVsbG8=x").has_value());
+  EXPECT_FALSE(DecodeBase64("aGVsbG8==").has_value());
 }
 
 }  // namespace
