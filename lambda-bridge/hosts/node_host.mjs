@@ -14,6 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
@@ -88,7 +89,10 @@ async function runWorker(appRoot, handlerString) {
     if (current) {
       current.fail(error, { logged: true, exitAfter: exitCode });
     } else if (!handler) {
-      process.send(loadErrorMessage(error, appRoot, true), () => process.exit(exitCode));
+      process.send(
+        { ...loadErrorMessage(error, appRoot, true), typescript: bundled },
+        () => process.exit(exitCode),
+      );
     } else {
       process.exit(exitCode);
     }
@@ -101,7 +105,9 @@ async function runWorker(appRoot, handlerString) {
   try {
     handler = await loadHandler(appRoot, handlerString);
   } catch (error) {
-    process.send(loadErrorMessage(error, appRoot, false), () => process.exit(1));
+    process.send({ ...loadErrorMessage(error, appRoot, false), typescript: bundled }, () =>
+      process.exit(1),
+    );
     return;
   }
 
@@ -115,7 +121,7 @@ async function runWorker(appRoot, handlerString) {
       });
     });
   });
-  process.send({ type: 'ready' });
+  process.send({ type: 'ready', typescript: bundled });
 }
 
 // Runs one invocation. `finish` gets {ok, payload} exactly once: payload is the JSON text of the
@@ -286,6 +292,7 @@ async function loadHandler(appRoot, fullHandlerString) {
   try {
     userModule = await loadUserModule(appRoot, moduleRoot, moduleName);
   } catch (error) {
+    if (error?.code === 'WSGW_NO_ESBUILD') throw new ImportModuleError(error.message);
     if (error instanceof SyntaxError) throw withCause(new UserCodeSyntaxError(error), error);
     if (error?.code === 'MODULE_NOT_FOUND' || error?.code === 'ERR_MODULE_NOT_FOUND') {
       throw withCause(new ImportModuleError(error), error);
@@ -306,6 +313,8 @@ function withCause(error, cause) {
 
 // The ES module file the loader imported last: where to look when its graph fails to parse.
 let lastImportedFile = null;
+// For a TypeScript handler, what node_typescript.mjs built: {outFile, inputs, esbuild, buildMs}.
+let bundled;
 
 async function loadUserModule(appRoot, moduleRoot, moduleName) {
   const require = createRequire(fileURLToPath(import.meta.url));
@@ -329,11 +338,19 @@ async function loadUserModule(appRoot, moduleRoot, moduleName) {
     (await importIfExists(`${base}.mjs`)) ||
     requireIfExists(`${base}.cjs`);
   if (loaded) return loaded;
+  const typescript = ['.ts', '.mts', '.cts'].map((ext) => base + ext).find(fs.existsSync);
+  if (typescript) {
+    const { bundleTypeScript, isEsmSource } = await import('./node_typescript.mjs');
+    const esm = isEsmSource(typescript, typeModule);
+    bundled = await bundleTypeScript({ root: appRoot, file: typescript, esm });
+    process.setSourceMapsEnabled(true);
+    return esm ? importIfExists(bundled.outFile) : requireIfExists(bundled.outFile);
+  }
   let resolved;
   try {
     resolved = require.resolve(moduleName, { paths: [appRoot, path.resolve(appRoot, moduleRoot)] });
   } catch (error) {
-    const tried = ['', '.js', '.mjs', '.cjs'].map(
+    const tried = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'].map(
       (extension) => path.relative(appRoot, base) + extension,
     );
     error.wsgwHint = `no file ${tried.join(', ')} under ${appRoot}, and no package "${moduleName}"`;
@@ -386,6 +403,7 @@ function describeLoadError(error, appRoot) {
   if (error instanceof HandlerNotFound || error instanceof MalformedHandlerName)
     return error.message;
   const original = error?.cause ?? error;
+  if (original?.code === 'WSGW_TS_SYNTAX') return original.report;
   const stack = typeof original?.stack === 'string' ? original.stack : String(original);
   const hostFile = fileURLToPath(import.meta.url);
   const lines = stack.split('\n').filter((line) => {
@@ -496,6 +514,12 @@ function say(message) {
   process.stderr.write(`${HOST}: ${message}\n`);
 }
 
+// The host's own diagnostics, shown with WSGW_HOST_LOG_LEVEL=debug.
+const DEBUG = String(process.env.WSGW_HOST_LOG_LEVEL || '').toLowerCase() === 'debug';
+function debug(message) {
+  if (DEBUG) say(`debug: ${message}`);
+}
+
 // Every file under root that can change the code: path -> "mtime:ctime:size:inode".
 function snapshotTree(root) {
   const files = new Map();
@@ -515,17 +539,22 @@ function snapshotTree(root) {
         continue;
       }
       if (IGNORED_FILES.test(entry.name)) continue;
-      try {
-        const stat = fs.statSync(full);
-        if (stat.isFile())
-          files.set(full, `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}:${stat.ino}`);
-      } catch {
-        // Removed while walking: the next snapshot sees it gone.
-      }
+      const signature = fileSignature(full);
+      if (signature) files.set(full, signature);
     }
   };
   walk(root, 0);
   return files;
+}
+
+// "mtime:ctime:size:inode" of a file; null when it is not a file (or is gone).
+function fileSignature(file) {
+  try {
+    const stat = fs.statSync(file);
+    return stat.isFile() ? `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}:${stat.ino}` : null;
+  } catch {
+    return null; // Removed while walking: the next snapshot sees it gone.
+  }
 }
 
 // The first path that differs between two snapshots, or null.
@@ -546,8 +575,11 @@ class WorkerPool {
     this.initError = null; // the current generation's load failure
     this.reported = null; // the load failure text last printed for this generation
     this.announceLoad = false; // say so when the next load succeeds (after a change or a failure)
-    this.snapshot = snapshotTree(config.root);
+    this.extraInputs = new Set(); // a TypeScript bundle's source files outside the root
+    this.snapshot = this.takeSnapshot();
     this.lastScan = { at: 0, tookMs: 0 };
+    this.changedAt = null; // when the change that made this generation was seen
+    this.esbuildReported = null;
     this.nextId = 1;
   }
 
@@ -563,11 +595,12 @@ class WorkerPool {
     const now = Date.now();
     const { at, tookMs } = this.lastScan;
     if (!always && tookMs > SLOW_SCAN_MS && now - at < Math.max(50, tookMs * 10)) return;
-    const snapshot = snapshotTree(this.config.root);
+    const snapshot = this.takeSnapshot();
     this.lastScan = { at: now, tookMs: Date.now() - now };
     const changed = firstChange(this.snapshot, snapshot);
     if (!changed) return;
     this.snapshot = snapshot;
+    this.changedAt = now;
     this.generation += 1;
     this.initError = null;
     this.reported = null;
@@ -580,6 +613,34 @@ class WorkerPool {
       `${path.relative(this.config.root, changed) || changed} changed: loading the handler afresh`,
     );
     this.spawn();
+  }
+
+  // The files under the root, and the bundled sources outside it.
+  takeSnapshot() {
+    const files = snapshotTree(this.config.root);
+    for (const file of this.extraInputs) files.set(file, fileSignature(file));
+    return files;
+  }
+
+  // What a worker reports of its TypeScript bundle: which esbuild (said once), how long the build
+  // took, and which files went in (watched like the root's from now on).
+  noteBundle(typescript) {
+    if (!typescript) return;
+    if (this.esbuildReported !== typescript.esbuild) {
+      this.esbuildReported = typescript.esbuild;
+      say(`bundling TypeScript with ${typescript.esbuild}`);
+    }
+    const sinceChange =
+      this.changedAt === null ? '' : `, ready ${Date.now() - this.changedAt} ms after the change`;
+    debug(`bundled ${path.relative(this.config.root, typescript.file)} in ${typescript.buildMs} ms${sinceChange}`);
+    const outside = `..${path.sep}`;
+    for (const input of typescript.inputs) {
+      const relative = path.relative(this.config.root, input);
+      if ((relative.startsWith(outside) || path.isAbsolute(relative)) && !this.extraInputs.has(input)) {
+        this.extraInputs.add(input);
+        this.snapshot.set(input, fileSignature(input));
+      }
+    }
   }
 
   // Resolves with the HTTP answer to one invocation: {status, headers, body}.
@@ -669,6 +730,7 @@ class WorkerPool {
   onMessage(worker, message) {
     if (message?.type === 'ready') {
       if (worker.generation !== this.generation) return this.stopWorker(worker);
+      this.noteBundle(message.typescript);
       if (this.announceLoad) say(`handler ${this.config.handler} loaded`);
       this.announceLoad = false;
       this.reported = null;
@@ -799,6 +861,9 @@ class WorkerPool {
 
   shutdown() {
     for (const worker of this.workers) worker.process.kill('SIGTERM');
+    // Where workers wrote TypeScript bundles (node_typescript.mjs); a killed one leaves its own.
+    const bundles = path.join(os.tmpdir(), `wsgw-node-host-${process.pid}`);
+    fs.rmSync(bundles, { recursive: true, force: true });
   }
 }
 
