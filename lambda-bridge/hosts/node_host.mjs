@@ -89,9 +89,8 @@ async function runWorker(appRoot, handlerString) {
     if (current) {
       current.fail(error, { logged: true, exitAfter: exitCode });
     } else if (!handler) {
-      process.send(
-        { ...loadErrorMessage(error, appRoot, true), typescript: bundled },
-        () => process.exit(exitCode),
+      process.send({ ...loadErrorMessage(error, appRoot, true), typescript: bundled }, () =>
+        process.exit(exitCode),
       );
     } else {
       process.exit(exitCode);
@@ -632,11 +631,16 @@ class WorkerPool {
     }
     const sinceChange =
       this.changedAt === null ? '' : `, ready ${Date.now() - this.changedAt} ms after the change`;
-    debug(`bundled ${path.relative(this.config.root, typescript.file)} in ${typescript.buildMs} ms${sinceChange}`);
+    debug(
+      `bundled ${path.relative(this.config.root, typescript.file)} in ${typescript.buildMs} ms${sinceChange}`,
+    );
     const outside = `..${path.sep}`;
     for (const input of typescript.inputs) {
       const relative = path.relative(this.config.root, input);
-      if ((relative.startsWith(outside) || path.isAbsolute(relative)) && !this.extraInputs.has(input)) {
+      if (
+        (relative.startsWith(outside) || path.isAbsolute(relative)) &&
+        !this.extraInputs.has(input)
+      ) {
         this.extraInputs.add(input);
         this.snapshot.set(input, fileSignature(input));
       }

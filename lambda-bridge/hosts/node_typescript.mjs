@@ -37,7 +37,13 @@ function findEsbuild(root) {
   const override = process.env.WSGW_ESBUILD_PATH;
   const candidates =
     override !== undefined
-      ? [{ from: path.join(HOSTS_DIR, 'package.json'), request: path.resolve(override), whose: 'WSGW_ESBUILD_PATH' }]
+      ? [
+          {
+            from: path.join(HOSTS_DIR, 'package.json'),
+            request: path.resolve(override),
+            whose: 'WSGW_ESBUILD_PATH',
+          },
+        ]
       : [
           { from: path.join(root, 'package.json'), request: 'esbuild', whose: "the project's" },
           { from: path.join(HOSTS_DIR, 'package.json'), request: 'esbuild', whose: "wsgw's" },
@@ -102,7 +108,10 @@ export async function bundleTypeScript({ root, file, esm }) {
   fs.mkdirSync(outDir, { recursive: true });
   process.on('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
   const format = esm ? 'esm' : 'cjs';
-  const outFile = path.join(outDir, `${path.basename(file).replace(/\.[mc]?ts$/, '')}.${esm ? 'mjs' : 'cjs'}`);
+  const outFile = path.join(
+    outDir,
+    `${path.basename(file).replace(/\.[mc]?ts$/, '')}.${esm ? 'mjs' : 'cjs'}`,
+  );
   const started = performance.now();
   let result;
   try {
