@@ -27,3 +27,12 @@ if [ ! -d "$here/node_modules" ] || [ "$here/package-lock.json" -nt "$here/node_
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
   touch "$here/node_modules"
 fi
+
+# esbuild for the Node.js host's TypeScript handlers, pinned by lambda-bridge/hosts/package-lock.json.
+# Installed in the source tree, where the build tree's wsgw-emulate finds the hosts, and copied
+# with them by `cmake --install` (install(DIRECTORY lambda-bridge/hosts/ ...)), so run this first.
+hosts="$here/../lambda-bridge/hosts"
+if [ ! -d "$hosts/node_modules" ] || [ "$hosts/package-lock.json" -nt "$hosts/node_modules" ]; then
+  (cd "$hosts" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$hosts/node_modules"
+fi

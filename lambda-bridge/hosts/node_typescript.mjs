@@ -130,7 +130,12 @@ export async function bundleTypeScript({ root, file, esm }) {
       plugins: [externalPackages],
     });
   } catch (error) {
-    if (!Array.isArray(error?.errors) || !error.errors.length) throw error;
+    if (!Array.isArray(error?.errors) || !error.errors.length) {
+      // Its binary cannot start: e.g. installed without its executable bit.
+      throw new NoEsbuildError(
+        `${description} cannot run: ${error?.message}. Fix: run \`npm i -D esbuild\` in ${root}`,
+      );
+    }
     const [first] = error.errors;
     const where = first.location
       ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: `
