@@ -82,6 +82,14 @@ std::vector<std::string> Update::TopLevelNames() const {
   return names;
 }
 
+Projection Update::WrittenPaths() const {
+  auto paths = std::make_shared<std::vector<expression::Path>>();
+  for (const expression::UpdateAction& action : *actions_) paths->push_back(action.path);
+  Projection projection;
+  projection.paths_ = std::move(paths);
+  return projection;
+}
+
 std::optional<Projection> Projection::Parse(std::string_view text, const ExpressionInputs& inputs,
                                             UsedPlaceholders* used, std::string* error) {
   auto paths = std::make_shared<std::vector<expression::Path>>();

@@ -82,6 +82,8 @@ class Condition {
   std::shared_ptr<const expression::ConditionNode> root_;
 };
 
+class Projection;
+
 // UpdateExpression: clauses in any order, each at most once, actions separated by commas:
 //   SET path = value [, ...]      value := operand [ (+|-) operand ]
 //                                 operand := path | :value | if_not_exists(path, operand)
@@ -106,6 +108,10 @@ class Update {
   // "Cannot update attribute id. This attribute is part of the key" check.
   std::vector<std::string> TopLevelNames() const;
 
+  // The document paths the update writes, as a projection: UpdateItem's UPDATED_OLD and
+  // UPDATED_NEW return exactly these parts of the item (`SET a.b = :v` returns {a: {b: ...}}).
+  Projection WrittenPaths() const;
+
  private:
   std::shared_ptr<const std::vector<expression::UpdateAction>> actions_;
 };
@@ -124,6 +130,7 @@ class Projection {
   std::vector<std::string> TopLevelNames() const;
 
  private:
+  friend class Update;
   std::shared_ptr<const std::vector<expression::Path>> paths_;
 };
 

@@ -118,7 +118,7 @@ ItemWrite PlanWrite(OperationContext& context, WriteKind kind, const Json::Value
   if (expressions.update) {
     std::string error;
     if (!expressions.update->Apply(&updated, &error)) throw UpdateRefused{error};
-    write.updated_names = expressions.update->TopLevelNames();
+    write.updated_paths = expressions.update->WrittenPaths();
   }
   for (Json::Value& attribute : updated) CanonicalizeNumbers(attribute);
   write.new_size = ItemSizeBytes(updated);
@@ -158,11 +158,8 @@ void Apply(OperationContext& context, const ItemWrite& write, ConsumedCapacity& 
 
 Json::Value ReturnedAttributes(const ItemWrite& write, const std::string& return_values) {
   auto pick = [&](const std::optional<Json::Value>& item) {
-    if (!item) return Json::Value();
-    Json::Value out(Json::objectValue);
-    for (const std::string& name : write.updated_names) {
-      if (item->isMember(name)) out[name] = (*item)[name];
-    }
+    if (!item || !write.updated_paths) return Json::Value();
+    Json::Value out = write.updated_paths->Apply(*item);
     return out.empty() ? Json::Value() : out;
   };
   if (return_values == "ALL_OLD") return write.old_item.value_or(Json::Value());

@@ -14,6 +14,7 @@
 
 #include "dynamodb/api_error.h"
 #include "dynamodb/consumed_capacity.h"
+#include "dynamodb/expression.h"
 #include "dynamodb/item_key.h"
 #include "dynamodb/operation_context.h"
 
@@ -28,7 +29,7 @@ struct ItemWrite {
   std::optional<Json::Value> old_item;  // the item before, if there was one
   std::optional<Json::Value> new_item;  // the item after; none after a delete
   int64_t new_size = 0;
-  std::vector<std::string> updated_names;  // top-level attributes an update wrote
+  std::optional<Projection> updated_paths;  // what an update wrote (UPDATED_OLD / UPDATED_NEW)
 };
 
 struct ConditionFailed {

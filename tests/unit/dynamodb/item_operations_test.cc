@@ -137,6 +137,25 @@ TEST_F(ItemOperationsTest, DeleteItem_RemovesAndReturnsTheOldItem) {
                    .isMember("Attributes"));
 }
 
+TEST_F(ItemOperationsTest, UpdateItem_UpdatedValuesAreOnlyTheWrittenNestedParts) {
+  Ok("PutItem", R"j({"TableName":"users","Item":{"id":{"S":"u1"},
+    "profile":{"M":{"name":{"S":"Ann"},"city":{"S":"Oslo"}}},"tags":{"L":[{"S":"a"},{"S":"b"}]}}})j");
+  Json::Value updated_old = Ok("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET profile.city = :c, tags[1] = :t","ExpressionAttributeValues":{":c":{"S":"Rome"},":t":{"S":"z"}},
+    "ReturnValues":"UPDATED_OLD"})j");
+  Json::Value expected_old;
+  expected_old["profile"]["M"]["city"]["S"] = "Oslo";
+  expected_old["tags"]["L"][0]["S"] = "b";
+  EXPECT_EQ(updated_old["Attributes"], expected_old) << updated_old;
+
+  Json::Value updated_new = Ok("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
+    "UpdateExpression":"SET profile.city = :c","ExpressionAttributeValues":{":c":{"S":"Pisa"}},
+    "ReturnValues":"UPDATED_NEW"})j");
+  Json::Value expected_new;
+  expected_new["profile"]["M"]["city"]["S"] = "Pisa";
+  EXPECT_EQ(updated_new["Attributes"], expected_new) << updated_new;
+}
+
 TEST_F(ItemOperationsTest, UpdateItem_CreatesTheItemAndReturnsEachKindOfValues) {
   Json::Value created = Ok("UpdateItem", R"j({"TableName":"users","Key":{"id":{"S":"u1"}},
     "UpdateExpression":"SET a = :a, b = :b","ExpressionAttributeValues":{":a":{"S":"1"},":b":{"S":"2"}},
