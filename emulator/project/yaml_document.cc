@@ -235,7 +235,30 @@ class Converter {
   size_t values_ = 0;
 };
 
-void Discard(fy_diag*, void*, const char*, size_t) {}
+// libfyaml writes "<source>:LINE:COLUMN: error: MESSAGE" (then the source line); the first
+// error line is kept.
+void KeepFirstError(fy_diag*, void* user, const char* text, size_t length) {
+  std::string* first = static_cast<std::string*>(user);
+  const std::string_view chunk(text, length);
+  if (first->empty() && chunk.find(": error: ") != std::string_view::npos) first->assign(chunk);
+}
+
+void ReadDiagnostic(const std::string& text, YamlError* error) {
+  const size_t marker = text.find(": error: ");
+  if (marker == std::string::npos) return;
+  std::string message = text.substr(marker + 9);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  if (!message.empty()) error->message = message;
+  // Walk back over ":COLUMN" and ":LINE".
+  const size_t column_colon = text.rfind(':', marker - 1);
+  if (column_colon == std::string::npos || column_colon == 0) return;
+  const size_t line_colon = text.rfind(':', column_colon - 1);
+  if (line_colon == std::string::npos) return;
+  const std::string line = text.substr(line_colon + 1, column_colon - line_colon - 1);
+  const std::string column = text.substr(column_colon + 1, marker - column_colon - 1);
+  if (IsDigits(line) && line.size() < 9) error->line = std::stoi(line);
+  if (IsDigits(column) && column.size() < 9) error->column = std::stoi(column);
+}
 
 struct DiagDeleter {
   void operator()(fy_diag* diag) const { fy_diag_destroy(diag); }
@@ -283,23 +306,19 @@ std::optional<YamlDocument> ParseYamlDocument(std::string_view text, YamlError* 
   fy_diag_cfg diag_cfg;
   fy_diag_cfg_default(&diag_cfg);
   diag_cfg.fp = nullptr;
-  diag_cfg.output_fn = Discard;
+  diag_cfg.output_fn = KeepFirstError;
+  std::string first_error;
+  diag_cfg.user = &first_error;
+  diag_cfg.colorize = false;
   std::unique_ptr<fy_diag, DiagDeleter> diag(fy_diag_create(&diag_cfg));
   fy_parse_cfg cfg = {};
-  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_COLLECT_DIAG);
+  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET);
   cfg.diag = diag.get();
   std::unique_ptr<fy_document, DocumentDeleter> doc(
       fy_document_build_from_string(&cfg, text.data(), text.size()));
   if (doc == nullptr) {
     error->message = "not valid YAML";
-    void* iterator = nullptr;
-    if (diag != nullptr) {
-      if (fy_diag_error* e = fy_diag_errors_iterate(diag.get(), &iterator)) {
-        error->line = e->line + 1;
-        error->column = e->column + 1;
-        if (e->msg != nullptr) error->message = e->msg;
-      }
-    }
+    ReadDiagnostic(first_error, error);
     return std::nullopt;
   }
   YamlDocument result;
