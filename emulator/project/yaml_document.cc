@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "base/utf8.h"
+
 namespace wsgw {
 namespace {
 
@@ -303,6 +305,20 @@ std::string PathIndex(const std::string& parent, Json::ArrayIndex index) {
 
 std::optional<YamlDocument> ParseYamlDocument(std::string_view text, YamlError* error) {
   *error = YamlError{};
+  // Templates are UTF-8 (CloudFormation requires it), and libfyaml 0.7.12 loops forever on some
+  // invalid UTF-8 in a directive line (found by tests/fuzz/project_yaml_fuzz.cc).
+  if (!IsValidUtf8(text)) {
+    int line = 1;
+    for (size_t start = 0; start <= text.size(); ++line) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      if (!IsValidUtf8(text.substr(start, end - start))) break;
+      start = end + 1;
+    }
+    error->line = line;
+    error->message = "not UTF-8 text";
+    return std::nullopt;
+  }
   fy_diag_cfg diag_cfg;
   fy_diag_cfg_default(&diag_cfg);
   diag_cfg.fp = nullptr;

@@ -34,7 +34,7 @@ struct YamlError {
   std::string message;
 };
 
-// Parses one YAML (or JSON) document. On failure returns nothing and fills `error`.
+// Parses one YAML (or JSON) document, which must be UTF-8. On failure returns nothing and fills `error`.
 std::optional<YamlDocument> ParseYamlDocument(std::string_view text, YamlError* error);
 
 // `parent` followed by the member `key`, or by the index `index`, in the path syntax above.

@@ -93,6 +93,13 @@ TEST(YamlDocument, UnknownTagIsAnErrorWithItsLine) {
   EXPECT_NE(error.message.find("!Reff"), std::string::npos);
 }
 
+TEST(YamlDocument, InvalidUtf8IsAnErrorWithItsLine) {
+  YamlError error;
+  EXPECT_FALSE(ParseYamlDocument("a: 1\n\n%  C: \xff\xff\n", &error).has_value());
+  EXPECT_EQ(error.line, 3);
+  EXPECT_EQ(error.message, "not UTF-8 text");
+}
+
 TEST(YamlDocument, AliasBombIsRefused) {
   std::string text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
   char prev = 'a';
