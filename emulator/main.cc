@@ -21,6 +21,7 @@
 #include "base/install_paths.h"
 #include "base/log.h"
 #include "api/routes_config.h"
+#include "project/project_file.h"
 
 namespace {
 
@@ -29,9 +30,10 @@ constexpr char kUsage[] =
   wsgw-emulate --routes routes.json [--routes other.json ...] [--host 127.0.0.1] [--port 3001]
                [--stage NAME] [--ready-file PATH] [--log-format text|json]
                [--log-level error|warn|info|debug]
+  wsgw-emulate [--config template.yaml] [--parameter NAME=VALUE ...] [the options above]
   wsgw-emulate --demo [--port 3001] [--data-dir PATH]
   (either form also takes [--data-dir PATH] [--dynamodb-in-memory] [--dynamodb-port N])
-  wsgw-emulate --check routes.json [more.json ...]
+  wsgw-emulate --check routes.json|template.yaml [more ...]
   wsgw-emulate --help | --version
 
 Runs AWS API Gateway WebSocket APIs locally: clients connect to ws://HOST:PORT/STAGE, functions
@@ -42,6 +44,12 @@ endpoint at http://HOST:PORT); started functions get AWS_ENDPOINT_URL_DYNAMODB s
 Options:
   --routes FILE      an API described by a routes.json file; repeat for several APIs (their
                      stages must differ)
+  --config FILE      a SAM/CloudFormation template (template.yaml, cdk.out/X.template.json) or
+                     a routes.json, told apart by content; repeatable. Without --routes,
+                     --config or --demo, the current folder's template.yaml, template.yml,
+                     template.json or cdk.out/*.template.json is taken
+  --parameter K=V    a template parameter's value (also AWS::Region, AWS::AccountId,
+                     AWS::StackName); repeatable
   --host HOST        address to bind (default 127.0.0.1)
   --port N           port to bind (default 3001; 0 picks a free port)
   --stage NAME       overrides the stage of the (single) API
@@ -50,7 +58,7 @@ Options:
   --log-level L      error, warn, info (default) or debug
   --function-start-timeout MS
                      how long started functions may take to accept connections (default 30000)
-  --check FILE...    validates routes files only: exit 0, or print every problem and exit 2
+  --check FILE...    validates routes files or templates only: exit 0, or print every problem and exit 2
   --demo             serves the bundled chat (stage chat) and counter (stage counter) apps and
                      their web pages at http://HOST:PORT/
   --data-dir PATH    where state is kept: DynamoDB's tables in PATH/dynamodb.sqlite, and the
@@ -63,6 +71,8 @@ Options:
 
 struct Arguments {
   std::vector<std::string> routes;
+  std::vector<std::string> configs;  // --config: templates or routes files, by content
+  wsgw::ProjectOptions project;
   std::vector<std::string> check;
   std::string host = "127.0.0.1";
   int port = 3001;
@@ -93,9 +103,11 @@ bool ParsePort(const char* text, int* port) {
 Arguments ParseArguments(int argc, char** argv) {
   enum Option { kRoutes = 1, kHost, kPort, kStage, kReadyFile, kLogFormat, kLogLevel, kCheck,
                 kHelp, kVersion, kDemo, kDataDir, kFunctionStartTimeout, kDynamodbInMemory,
-                kDynamodbPort };
+                kDynamodbPort, kConfig, kParameter };
   static const option kOptions[] = {
       {"routes", required_argument, nullptr, kRoutes},
+      {"config", required_argument, nullptr, kConfig},
+      {"parameter", required_argument, nullptr, kParameter},
       {"host", required_argument, nullptr, kHost},
       {"port", required_argument, nullptr, kPort},
       {"stage", required_argument, nullptr, kStage},
@@ -118,6 +130,16 @@ Arguments ParseArguments(int argc, char** argv) {
   while ((option = getopt_long(argc, argv, ":", kOptions, nullptr)) != -1) {
     switch (option) {
       case kRoutes: args.routes.emplace_back(optarg); break;
+      case kConfig: args.configs.emplace_back(optarg); break;
+      case kParameter: {
+        const std::string text = optarg;
+        const size_t equals = text.find('=');
+        if (equals == std::string::npos || equals == 0) {
+          UsageError("--parameter expects NAME=VALUE, got '" + text + "'");
+        }
+        args.project.parameters[text.substr(0, equals)] = text.substr(equals + 1);
+        break;
+      }
       case kHost: args.host = optarg; break;
       case kPort:
         if (!ParsePort(optarg, &args.port)) {
@@ -168,15 +190,28 @@ Arguments ParseArguments(int argc, char** argv) {
     if (args.check.empty()) UsageError(std::string("unexpected argument '") + argv[i] + "'");
     args.check.emplace_back(argv[i]);
   }
-  if (args.demo && !args.routes.empty()) UsageError("--demo serves its own APIs; drop --routes");
-  if (args.check.empty() && args.routes.empty() && !args.demo) {
-    UsageError("nothing to serve: give --routes routes.json, --demo, or --check routes.json");
+  if (args.demo && (!args.routes.empty() || !args.configs.empty())) {
+    UsageError("--demo serves its own APIs; drop --routes and --config");
+  }
+  if (args.check.empty() && args.routes.empty() && args.configs.empty() && !args.demo) {
+    std::error_code code;
+    wsgw::ProjectFileChoice choice =
+        wsgw::FindProjectFile(std::filesystem::current_path(code).string());
+    if (choice.path.empty()) {
+      UsageError("nothing to serve: " + choice.message +
+                 "; give --routes routes.json, --config template.yaml or --demo");
+    }
+    std::cout << "Using " << std::filesystem::relative(choice.path, code).string() << "\n";
+    args.configs.push_back(choice.path);
   }
   return args;
 }
 
-// Loads every file, printing every problem of every file. Exits 2 when any has problems.
-std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files) {
+// Loads every file (routes files, then project files), printing every problem of every file.
+// Exits 2 when any has problems.
+std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files,
+                                     const std::vector<std::string>& project_files,
+                                     const wsgw::ProjectOptions& options) {
   std::vector<wsgw::ApiConfig> apis;
   size_t problems = 0;
   for (const std::string& file : files) {
@@ -186,6 +221,14 @@ std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files) {
     }
     problems += result.problems.size();
     if (result.api) apis.push_back(std::move(*result.api));
+  }
+  for (const std::string& file : project_files) {
+    wsgw::ProjectResult result = wsgw::LoadProjectFile(file, options);
+    for (const wsgw::ConfigProblem& problem : result.problems) {
+      std::cerr << problem.ToString() << "\n";
+    }
+    problems += result.problems.size();
+    for (wsgw::ApiConfig& api : result.apis) apis.push_back(std::move(api));
   }
   if (problems > 0) {
     std::cerr << "wsgw-emulate: " << problems << (problems == 1 ? " problem" : " problems")
@@ -278,7 +321,7 @@ int main(int argc, char** argv) {
   wsgw::Log::Configure(args.logFormat, args.logLevel);
 
   if (!args.check.empty()) {
-    std::vector<wsgw::ApiConfig> apis = LoadAll(args.check);
+    std::vector<wsgw::ApiConfig> apis = LoadAll({}, args.check, args.project);
     for (const wsgw::ApiConfig& api : apis) {
       std::cout << api.file << ": ok (" << api.name << ", stage " << api.stage << ", "
                 << api.routes.size() << " routes, " << api.functions.size() << " functions)\n";
@@ -292,7 +335,7 @@ int main(int argc, char** argv) {
     args.routes = {share + "/chat/routes.json", share + "/counter/routes.json"};
     web_root = share + "/web";
   }
-  std::vector<wsgw::ApiConfig> apis = LoadAll(args.routes);
+  std::vector<wsgw::ApiConfig> apis = LoadAll(args.routes, args.configs, args.project);
   ValidateTogether(apis, args);
   if (args.demo) {
     std::string data_dir = args.dataDir.empty() ? DefaultDataDir() + "/demo" : args.dataDir;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails when an emulator component includes one above it, or when code outside server/ includes
 # libwebsockets. The allowed arrows (emulator/README.md): main -> server -> invoke -> api -> base,
-# main -> supervisor -> api -> base, dynamodb -> base.
+# main -> supervisor -> api -> base, main -> project -> api -> base, dynamodb -> base.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 declare -A allowed=(
@@ -11,6 +11,7 @@ declare -A allowed=(
   [server]="invoke api base"
   [supervisor]="api base"
   [dynamodb]="base"
+  [project]="api base"
 )
 problems=0
 checked=0

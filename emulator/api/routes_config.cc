@@ -717,6 +717,10 @@ LoadResult LoadRoutesFile(const std::string& path) {
   return ParseRoutes(text.str(), path, absolute.parent_path().string());
 }
 
+bool IsValidStageName(const std::string& stage) {
+  return IsStageName(stage) && stage != "@connections";
+}
+
 std::string ApiIdFor(const std::string& name, const std::string& stage) {
   return HashApiId(name, stage);
 }

@@ -37,6 +37,9 @@ struct FunctionConfig {
   std::string handler;                    // kRuntime: "path/file.export"
   std::map<std::string, std::string> env; // kCommand, kRuntime
   int timeoutMs = 29000;                  // the function's own timeoutMs, else limits.integrationTimeoutMs
+  // kRuntime: the folder the handler resolves against and the process runs in, absolute; empty
+  // means the API's dir (routes.json). A template's CodeUri or CDK asset folder sets it.
+  std::string codeDir;
   // Set by the gateway for kCommand/kRuntime functions: the url of the process it started.
   bool supervised = false;
 };
@@ -102,6 +105,9 @@ struct LoadResult {
   std::optional<ApiConfig> api;
   std::vector<ConfigProblem> problems;  // empty exactly when api is set
 };
+
+// Whether `stage` may name a stage: letters, digits, '_' and '-', not "@connections".
+bool IsValidStageName(const std::string& stage);
 
 // The apiId an API with this name and stage gets: 10 lowercase alphanumerics, stable.
 std::string ApiIdFor(const std::string& name, const std::string& stage);

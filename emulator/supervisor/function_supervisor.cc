@@ -407,13 +407,14 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   spec.port = port;
   spec.cwd = api.dir;
   if (function.kind == FunctionConfig::Kind::kRuntime) {
+    if (!function.codeDir.empty()) spec.cwd = function.codeDir;
     if (function.runtime == "nodejs") {
       spec.argv = {"node", HostsDirectory() + "/node_host.mjs"};
     } else {
       spec.argv = {"python3", HostsDirectory() + "/python_host.py"};
     }
     spec.env["WSGW_HANDLER"] = function.handler;
-    spec.env["WSGW_HANDLER_ROOT"] = api.dir;
+    spec.env["WSGW_HANDLER_ROOT"] = spec.cwd;
   } else {
     spec.argv = function.command;
     // A bare name is looked for beside wsgw-emulate first (where the reference handlers are

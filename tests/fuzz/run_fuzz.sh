@@ -21,14 +21,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event
-             dynamodb_expression)
+             dynamodb_expression project_yaml)
 # The emulator sources the targets need; all go into one static library.
 sources=(api/routes_config api/selection_expression api/management_path base/http_head api/lambda_event base/json
          base/utf8 base/log base/ids base/base64
          dynamodb/number dynamodb/attribute_value dynamodb/expression dynamodb/expression_ast
          dynamodb/expression_tokenizer dynamodb/expression_parser dynamodb/expression_evaluator
          dynamodb/expression_update dynamodb/expression_projection
-         dynamodb/expression_reserved_words dynamodb/key_condition)
+         dynamodb/expression_reserved_words dynamodb/key_condition
+         project/yaml_document project/intrinsics)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -86,10 +87,10 @@ build() {
                 -fno-sanitize-recover=undefined -DWSGW_VERSION='"fuzz"' -DWSGW_SOURCE_DIR="\"$root\""
                 -I"$root/emulator")
   # shellcheck disable=SC2207
-  cflags+=($(pkg-config --cflags jsoncpp simdjson libwebsockets 2>/dev/null ||
+  cflags+=($(pkg-config --cflags jsoncpp simdjson libwebsockets libfyaml 2>/dev/null ||
              echo -I/usr/include/jsoncpp -DSIMDJSON_THREADS_ENABLED=1))
-  local libs=($(pkg-config --libs jsoncpp simdjson libwebsockets 2>/dev/null ||
-                echo -ljsoncpp -lsimdjson -lwebsockets)
+  local libs=($(pkg-config --libs jsoncpp simdjson libwebsockets libfyaml 2>/dev/null ||
+                echo -ljsoncpp -lsimdjson -lwebsockets -lfyaml)
               -lhttp_parser -lpthread)
   mkdir -p "$out/obj/dynamodb" "$out/bin"
   echo "compiling with $cxx into $out"

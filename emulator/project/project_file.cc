@@ -1,0 +1,107 @@
+#include "project/project_file.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "project/yaml_document.h"
+
+namespace wsgw {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kServerlessNotYet[] =
+    "serverless.yml import is not supported yet (issue 16): describe the API in a routes.json "
+    "and run wsgw-emulate --routes routes.json";
+
+bool IsServerlessName(const std::string& name) {
+  return name == "serverless.yml" || name == "serverless.yaml" || name == "serverless.json";
+}
+
+// A routes.json, with exactly the messages --routes gives.
+ProjectResult LoadRoutesAsProject(const std::string& path) {
+  ProjectResult result;
+  LoadResult routes = LoadRoutesFile(path);
+  if (routes.api) result.apis.push_back(std::move(*routes.api));
+  result.problems = std::move(routes.problems);
+  return result;
+}
+
+}  // namespace
+
+ProjectFileChoice FindProjectFile(const std::string& dir) {
+  std::error_code ec;
+  for (const char* name : {"template.yaml", "template.yml", "template.json"}) {
+    const fs::path candidate = fs::path(dir) / name;
+    if (fs::is_regular_file(candidate, ec)) return {candidate.string(), ""};
+  }
+  std::vector<std::string> synthesized;
+  for (const auto& entry : fs::directory_iterator(fs::path(dir) / "cdk.out", ec)) {
+    const std::string name = entry.path().filename().string();
+    const std::string suffix = ".template.json";
+    if (name.size() > suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      synthesized.push_back(entry.path().string());
+    }
+  }
+  if (!synthesized.empty()) {
+    std::sort(synthesized.begin(), synthesized.end());
+    return {synthesized.front(), ""};
+  }
+  for (const char* name : {"serverless.yml", "serverless.yaml", "serverless.json"}) {
+    if (fs::is_regular_file(fs::path(dir) / name, ec)) {
+      return {"", std::string(name) + " found, but " + kServerlessNotYet};
+    }
+  }
+  return {"", "no template.yaml, template.yml, template.json or cdk.out/*.template.json in " +
+                  dir};
+}
+
+ProjectResult LoadProjectFile(const std::string& path, const ProjectOptions& options) {
+  ProjectResult result;
+  std::error_code ec;
+  std::ifstream in(path, std::ios::binary);
+  const fs::path absolute = fs::absolute(path, ec);
+  if (absolute.extension() == ".json" && (fs::is_directory(path, ec) || !in)) {
+    return LoadRoutesAsProject(path);
+  }
+  if (fs::is_directory(path, ec) || !in) {
+    result.problems.push_back(ConfigProblem{path, "(file)", "a readable project file",
+                                            fs::is_directory(path, ec) ? "a directory"
+                                                                       : std::strerror(errno)});
+    return result;
+  }
+  std::ostringstream stream;
+  stream << in.rdbuf();
+  const std::string text = stream.str();
+  if (IsServerlessName(absolute.filename().string())) {
+    result.problems.push_back(ConfigProblem{path, "(file)", "a SAM/CloudFormation template or a "
+                                            "routes.json", kServerlessNotYet});
+    return result;
+  }
+  YamlError error;
+  std::optional<YamlDocument> doc = ParseYamlDocument(text, &error);
+  const Json::Value* root = doc ? &doc->root : nullptr;
+  if (root != nullptr && root->isObject() &&
+      (root->isMember("Resources") || root->isMember("AWSTemplateFormatVersion"))) {
+    return ParseCloudFormation(text, path, absolute.parent_path().string(), options);
+  }
+  if (root != nullptr && root->isObject() && root->isMember("service") &&
+      root->isMember("provider")) {
+    result.problems.push_back(ConfigProblem{path, "(file)", "a SAM/CloudFormation template or a "
+                                            "routes.json", kServerlessNotYet});
+    return result;
+  }
+  if (!doc && absolute.extension() != ".json") {
+    // Not JSON either: say what YAML said, with its line.
+    return ParseCloudFormation(text, path, absolute.parent_path().string(), options);
+  }
+  return LoadRoutesAsProject(path);
+}
+
+}  // namespace wsgw

@@ -1,0 +1,125 @@
+// A SAM project run as it is (issue 16): fixtures/projects/sam-python/template.yaml, with its
+// ApiGatewayV2 WebSocket API, three Python functions (CodeUri src/) and a connections table,
+// started with `--config template.yaml`; real `ws` clients, the table read over the DynamoDB
+// endpoint on the same port. And a broken template: file:line and exit 2.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+
+import { connect } from './support/client.mjs';
+import { clientConfig, REGION } from './support/dynamodb.mjs';
+import { makeTempDir, startGateway, WSGW_BIN } from './support/gateway.mjs';
+
+const FIXTURES =
+  process.env.WSGW_FIXTURES || fileURLToPath(new URL('../../fixtures/', import.meta.url));
+const SAM = path.join(FIXTURES, 'projects', 'sam-python');
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const credentials = {
+  AWS_ACCESS_KEY_ID: 'AKIDWSGWTEST',
+  AWS_SECRET_ACCESS_KEY: 'wsgw-test-secret',
+  AWS_DEFAULT_REGION: REGION,
+  AWS_REGION: REGION,
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
+
+async function connectionIds(doc) {
+  const { Items } = await doc.send(
+    new ScanCommand({ TableName: 'chat-connections', ConsistentRead: true }),
+  );
+  return Items.map((item) => item.connectionId).sort();
+}
+
+async function until(check, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(50);
+  }
+}
+
+describe('SAM template (fixtures/projects/sam-python)', () => {
+  test('ProjectSam_MessageReachesTheOtherClientInTheRoomAndTheTableHoldsLiveConnections', async () => {
+    const gateway = await startGateway({
+      routes: [],
+      args: ['--config', path.join(SAM, 'template.yaml'), '--dynamodb-in-memory'],
+      env: credentials,
+      readyTimeoutMs: 30000,
+    });
+    const doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient(clientConfig(`http://127.0.0.1:${gateway.port}`)),
+    );
+    try {
+      assert.equal(gateway.ready.apis[0].stage, 'dev');
+      assert.match(gateway.wsUrl, /\/dev$/);
+      const alice = await connect(`${gateway.wsUrl}?room=blue`);
+      const bob = await connect(`${gateway.wsUrl}?room=blue`);
+      const carol = await connect(`${gateway.wsUrl}?room=red`);
+      await until(async () => (await connectionIds(doc)).length === 3, 'three connections');
+
+      const received = bob.nextMessage(10000);
+      alice.send(JSON.stringify({ action: 'sendmessage', text: 'hello blue' }));
+      const message = JSON.parse(await received);
+      assert.equal(message.room, 'blue');
+      assert.equal(message.text, 'hello blue');
+      // The route response of sendmessage comes back to alice; carol (another room) gets nothing.
+      const answer = JSON.parse(await alice.nextMessage(10000));
+      assert.equal(answer.sent, 1);
+      await assert.rejects(carol.nextMessage(300));
+
+      carol.close();
+      await until(async () => (await connectionIds(doc)).length === 2, 'carol deleted');
+      alice.close();
+      bob.close();
+      await until(async () => (await connectionIds(doc)).length === 0, 'an empty table');
+    } finally {
+      doc.destroy();
+      await gateway.stop();
+    }
+  });
+
+  test('ProjectSam_BrokenTemplateNamesFileAndLineAndExits2', async () => {
+    const dir = await makeTempDir();
+    const file = path.join(dir, 'template.yaml');
+    await writeFile(
+      file,
+      [
+        'Resources:',
+        '  Api:',
+        '    Type: AWS::ApiGatewayV2::Api',
+        '    Properties: {ProtocolType: WEBSOCKET}',
+        '  Fn:',
+        '    Type: AWS::Serverless::Function',
+        '    Properties:',
+        '      Runtime: java21',
+        '      Handler: app.handler',
+        '',
+      ].join('\n'),
+    );
+    const { code, stderr } = await new Promise((resolve) => {
+      execFile(WSGW_BIN, ['--check', file], (error, _stdout, stderrText) =>
+        resolve({ code: error ? error.code : 0, stderr: stderrText }),
+      );
+    });
+    assert.equal(code, 2);
+    assert.match(stderr, /template\.yaml:2: Resources\.Api: expected at least one AWS::ApiGatewayV2::Route/);
+
+    await writeFile(file, 'Resources:\n  Api: [\n');
+    const bad = await new Promise((resolve) => {
+      execFile(WSGW_BIN, ['--config', file, '--port', '0'], (error, _stdout, stderrText) =>
+        resolve({ code: error ? error.code : 0, stderr: stderrText }),
+      );
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /template\.yaml:\d+:\d+: \(template\): expected a YAML or JSON template/);
+  });
+});
