@@ -32,7 +32,7 @@ constexpr char kUsage[] =
                [--log-level error|warn|info|debug]
   wsgw-emulate [--config template.yaml] [--parameter NAME=VALUE ...] [the options above]
   wsgw-emulate --demo [--port 3001] [--data-dir PATH]
-  (either form also takes [--data-dir PATH] [--dynamodb-in-memory] [--dynamodb-port N])
+  (each form also takes [--data-dir PATH] [--dynamodb-in-memory] [--dynamodb-port N])
   wsgw-emulate --check routes.json|template.yaml [more ...]
   wsgw-emulate --help | --version
 
