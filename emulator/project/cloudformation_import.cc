@@ -18,18 +18,6 @@ namespace fs = std::filesystem;
 
 constexpr char kMissing[] = "nothing (the key is missing)";
 
-std::string Describe(const Json::Value& v) {
-  if (v.isString()) {
-    Json::StreamWriterBuilder builder;
-    builder["emitUTF8"] = true;
-    return Json::writeString(builder, v);
-  }
-  if (v.isArray()) return "a list";
-  if (v.isObject()) return "an object";
-  if (v.isNull()) return "null";
-  Json::StreamWriterBuilder builder;
-  return Json::writeString(builder, v);
-}
 
 std::string StringOf(const Json::Value& v) {
   if (v.isString()) return v.asString();
@@ -60,8 +48,8 @@ class Importer {
     ProjectResult result;
     if (!root_.isObject() || !root_["Resources"].isObject()) {
       Problem("Resources", "an object of resources", root_.isObject()
-                                                          ? Describe(root_["Resources"])
-                                                          : Describe(root_));
+                                                          ? DescribeValue(root_["Resources"])
+                                                          : DescribeValue(root_));
       return Done();
     }
     SetUpContext();
@@ -117,7 +105,7 @@ class Importer {
     std::optional<Json::Value> v = Resolve(props[key], at);
     if (!v) return std::nullopt;
     if (!v->isString() && !v->isNumeric() && !v->isBool()) {
-      Problem(at, expected, Describe(*v));
+      Problem(at, expected, DescribeValue(*v));
       return std::nullopt;
     }
     return StringOf(*v);
@@ -322,7 +310,7 @@ class Importer {
           api.stage = *stage;
         } else {
           Problem(PathMember(path, "StageName"),
-                  "a stage name made of letters, digits, '_' and '-'", Describe(Json::Value(*stage)));
+                  "a stage name made of letters, digits, '_' and '-'", DescribeValue(Json::Value(*stage)));
         }
       }
     }
@@ -340,7 +328,7 @@ class Importer {
     if (!api.routeSelection) {
       Problem(PathMember(props_path, "RouteSelectionExpression"),
               "a selection expression such as \"$request.body.action\"",
-              Describe(Json::Value(api.routeSelectionExpressionText)) + " (" + expression_error +
+              DescribeValue(Json::Value(api.routeSelectionExpressionText)) + " (" + expression_error +
                   ")");
     }
 
@@ -361,7 +349,7 @@ class Importer {
         Problem(PathMember(path, "RouteKey"),
                 "\"$connect\", \"$disconnect\", \"$default\" or a custom route key that does not "
                 "start with '$'",
-                Describe(Json::Value(*key)));
+                DescribeValue(Json::Value(*key)));
         continue;
       }
       std::optional<std::string> target = ResolveString(
@@ -378,7 +366,7 @@ class Importer {
           Problem(PathMember(path, "Target"),
                   "\"integrations/\" and the Ref of an AWS_PROXY AWS::ApiGatewayV2::Integration "
                   "of this API",
-                  Describe(Json::Value(*target)));
+                  DescribeValue(Json::Value(*target)));
         }
         continue;
       }
@@ -399,7 +387,7 @@ class Importer {
         if (context_.resources.count(route) == 0) {
           Problem(PathMember(PropsPath(id), "RouteId"),
                   "the Ref of an AWS::ApiGatewayV2::Route of this API",
-                  Describe(Resources()[id]["Properties"]["RouteId"]));
+                  DescribeValue(Resources()[id]["Properties"]["RouteId"]));
         }
         continue;
       }
@@ -408,7 +396,7 @@ class Importer {
       if (!key) continue;
       if (*key != "$default") {
         Problem(PathMember(PropsPath(id), "RouteResponseKey"), "\"$default\"",
-                Describe(Json::Value(*key)));
+                DescribeValue(Json::Value(*key)));
       } else if (it->second == "$connect" || it->second == "$disconnect") {
         Problem(PathMember(PropsPath(id), "RouteId"),
                 "no route response on " + it->second +
@@ -434,7 +422,7 @@ class Importer {
     if (!type) return std::nullopt;
     if (*type != "AWS_PROXY") {
       Problem(PathMember(path, "IntegrationType"),
-              "\"AWS_PROXY\" (wsgw runs Lambda proxy integrations)", Describe(Json::Value(*type)));
+              "\"AWS_PROXY\" (wsgw runs Lambda proxy integrations)", DescribeValue(Json::Value(*type)));
       return std::nullopt;
     }
     const std::string expected =
@@ -447,7 +435,7 @@ class Importer {
       const std::string needle = "functions/" + arn.asString() + "/invocations";
       if (uri->find(needle) != std::string::npos || *uri == arn.asString()) return function_id;
     }
-    Problem(PathMember(path, "IntegrationUri"), expected, Describe(Json::Value(*uri)));
+    Problem(PathMember(path, "IntegrationUri"), expected, DescribeValue(Json::Value(*uri)));
     return std::nullopt;
   }
 
@@ -477,13 +465,13 @@ class Importer {
             std::string::npos) {
       Problem(PathMember(path, "FunctionName"),
               "a function name made of letters, digits, '_' and '-' (at most 64)",
-              Describe(Json::Value(f.name)));
+              DescribeValue(Json::Value(f.name)));
     }
     if (auto package = ResolveString(props, "PackageType", path, "\"Zip\"", false);
         package && *package != "Zip") {
       Problem(PathMember(path, "PackageType"),
               "\"Zip\" (wsgw runs handlers from their source, not container images)",
-              Describe(Json::Value(*package)));
+              DescribeValue(Json::Value(*package)));
       return std::nullopt;
     }
     if (auto runtime = ResolveString(props, "Runtime", path,
@@ -496,7 +484,7 @@ class Importer {
         Problem(PathMember(path, "Runtime"),
                 "a runtime wsgw runs: nodejs* (e.g. \"nodejs20.x\") or python3* (e.g. "
                 "\"python3.12\")",
-                Describe(Json::Value(*runtime)));
+                DescribeValue(Json::Value(*runtime)));
       }
     }
     if (auto handler = ResolveString(props, "Handler", path,
@@ -506,7 +494,7 @@ class Importer {
       const size_t dot = base.rfind('.');
       if (dot == std::string::npos || dot == 0 || dot + 1 == base.size()) {
         Problem(PathMember(path, "Handler"), "a handler such as \"app.handler\" (file.export)",
-                Describe(Json::Value(*handler)));
+                DescribeValue(Json::Value(*handler)));
       }
       f.handler = *handler;
     }
@@ -521,7 +509,7 @@ class Importer {
         value = std::strtol(seconds->c_str(), &end, 10);
         if (end == seconds->c_str() || *end != '\0' || value < 1 || value > 900) {
           Problem(PathMember(path, "Timeout"), "seconds from 1 to 900",
-                  Describe(Json::Value(*seconds)));
+                  DescribeValue(Json::Value(*seconds)));
           value = 0;
         }
       }
@@ -532,12 +520,12 @@ class Importer {
     if (!variables.isNull()) {
       std::optional<Json::Value> resolved = Resolve(variables, env_path);
       if (resolved && !resolved->isObject()) {
-        Problem(env_path, "an object of environment variables", Describe(*resolved));
+        Problem(env_path, "an object of environment variables", DescribeValue(*resolved));
       } else if (resolved) {
         for (const std::string& name : resolved->getMemberNames()) {
           const Json::Value& value = (*resolved)[name];
           if (!value.isString() && !value.isNumeric() && !value.isBool()) {
-            Problem(PathMember(env_path, name), "a string", Describe(value));
+            Problem(PathMember(env_path, name), "a string", DescribeValue(value));
             continue;
           }
           f.env[name] = StringOf(value);
@@ -555,7 +543,7 @@ class Importer {
       p = p.lexically_normal();
       std::error_code ec;
       if (!fs::is_directory(p, ec)) {
-        Problem(at, "a folder with the function's code", Describe(Json::Value(p.string())) +
+        Problem(at, "a folder with the function's code", DescribeValue(Json::Value(p.string())) +
                                                              " (not a folder)");
       }
       std::string s = p.string();
@@ -575,7 +563,7 @@ class Importer {
       if (!uri->isString() || uri->asString().rfind("s3://", 0) == 0) {
         Problem(PathMember(path, "CodeUri"),
                 "a local folder with the function's code (wsgw cannot run code from S3)",
-                Describe(*uri));
+                DescribeValue(*uri));
         return "";
       }
       return folder(uri->asString(), PathMember(path, "CodeUri"));
@@ -615,7 +603,7 @@ class Importer {
       if (!defined || (key.type != "S" && key.type != "N" && key.type != "B")) {
         Problem(PathIndex(path, i),
                 "a key attribute declared in AttributeDefinitions with AttributeType S, N or B",
-                Describe(Json::Value(key.name)));
+                DescribeValue(Json::Value(key.name)));
         return std::nullopt;
       }
       return key;
@@ -647,7 +635,7 @@ class Importer {
                                                schema_path);
       if (!hash) {
         Problem(schema_path, "a KeySchema with a HASH key declared in AttributeDefinitions",
-                Describe((*props)["KeySchema"]));
+                DescribeValue((*props)["KeySchema"]));
         continue;
       }
       table.hashKey = *hash;
@@ -665,7 +653,7 @@ class Importer {
               Key(index["KeySchema"], definitions, "HASH", PathMember(index_path, "KeySchema"));
           if (config.name.empty() || !index_hash) {
             Problem(index_path, "an index with IndexName and a HASH key in its KeySchema",
-                    Describe(index));
+                    DescribeValue(index));
             continue;
           }
           config.hashKey = *index_hash;

@@ -1,5 +1,7 @@
 #include "project/intrinsics.h"
 
+#include "base/json.h"
+
 #include <set>
 #include <vector>
 
@@ -11,18 +13,6 @@ namespace {
 
 constexpr int kMaxDepth = 200;
 
-std::string Describe(const Json::Value& v) {
-  if (v.isString()) {
-    Json::StreamWriterBuilder builder;
-    builder["emitUTF8"] = true;
-    return Json::writeString(builder, v);
-  }
-  if (v.isArray()) return "a list";
-  if (v.isObject()) return "an object";
-  if (v.isNull()) return "null";
-  Json::StreamWriterBuilder builder;
-  return Json::writeString(builder, v);
-}
 
 // A scalar as the string CloudFormation would substitute.
 std::optional<std::string> AsString(const Json::Value& v) {
@@ -85,7 +75,7 @@ class Evaluator {
     if (in.isObject() && in.size() == 1 && in.isMember("Condition")) {
       if (!in["Condition"].isString()) {
         return FailBool(path, "Condition: expected a condition name, found " +
-                                  Describe(in["Condition"]));
+                                  DescribeValue(in["Condition"]));
       }
       return Named(in["Condition"].asString(), PathMember(path, "Condition"), depth + 1);
     }
@@ -97,7 +87,7 @@ class Evaluator {
       return value.asString() == "true";
     }
     return FailBool(path, "expected a condition (Fn::Equals, Fn::And, Fn::Or, Fn::Not or "
-                          "Condition), found " + Describe(value));
+                          "Condition), found " + DescribeValue(value));
   }
 
   std::optional<bool> Named(const std::string& name, const std::string& path, int depth) {
@@ -138,7 +128,7 @@ class Evaluator {
     Json::Value value;
     if (!Value(in, path, depth, &value)) return false;
     std::optional<std::string> s = AsString(value);
-    if (!s) return Fail(path, fn + ": expected a string, found " + Describe(value));
+    if (!s) return Fail(path, fn + ": expected a string, found " + DescribeValue(value));
     *out = *s;
     return true;
   }
@@ -146,14 +136,14 @@ class Evaluator {
   bool List(const Json::Value& in, const std::string& path, int depth, const std::string& fn,
             Json::Value* out) {
     if (!Value(in, path, depth, out)) return false;
-    if (!out->isArray()) return Fail(path, fn + ": expected a list, found " + Describe(*out));
+    if (!out->isArray()) return Fail(path, fn + ": expected a list, found " + DescribeValue(*out));
     return true;
   }
 
   bool Args(const Json::Value& args, const std::string& path, const std::string& fn,
             Json::ArrayIndex min, Json::ArrayIndex max, const std::string& shape) {
     if (!args.isArray() || args.size() < min || args.size() > max) {
-      return Fail(path, fn + ": expected " + shape + ", found " + Describe(args));
+      return Fail(path, fn + ": expected " + shape + ", found " + DescribeValue(args));
     }
     return true;
   }
@@ -205,12 +195,12 @@ class Evaluator {
     } else {
       if (!Args(args, path, "Fn::Sub", 2, 2, "a string or [string, {variables}]")) return false;
       if (!args[0].isString()) {
-        return Fail(PathIndex(path, 0), "Fn::Sub: expected a string, found " + Describe(args[0]));
+        return Fail(PathIndex(path, 0), "Fn::Sub: expected a string, found " + DescribeValue(args[0]));
       }
       text = args[0].asString();
       if (!args[1].isObject()) {
         return Fail(PathIndex(path, 1),
-                    "Fn::Sub: expected an object of variables, found " + Describe(args[1]));
+                    "Fn::Sub: expected an object of variables, found " + DescribeValue(args[1]));
       }
       for (const std::string& name : args[1].getMemberNames()) {
         std::string value;
@@ -232,7 +222,7 @@ class Evaluator {
       result += text.substr(i, open - i);
       const size_t close = text.find('}', open + 2);
       if (close == std::string::npos) {
-        return Fail(path, "Fn::Sub: \"${\" without its \"}\" in " + Describe(Json::Value(text)));
+        return Fail(path, "Fn::Sub: \"${\" without its \"}\" in " + DescribeValue(Json::Value(text)));
       }
       std::string name = text.substr(open + 2, close - open - 2);
       i = close + 1;
@@ -256,7 +246,7 @@ class Evaluator {
       }
       std::optional<std::string> s = AsString(value);
       if (!s) {
-        return Fail(path, "Fn::Sub: ${" + name + "} is " + Describe(value) + ", not a string");
+        return Fail(path, "Fn::Sub: ${" + name + "} is " + DescribeValue(value) + ", not a string");
       }
       result += *s;
     }
@@ -268,7 +258,7 @@ class Evaluator {
                 int depth, Json::Value* out, bool* removed) {
     if (name == "Ref") {
       if (!args.isString()) {
-        return Fail(path, "Ref: expected a parameter or resource name, found " + Describe(args));
+        return Fail(path, "Ref: expected a parameter or resource name, found " + DescribeValue(args));
       }
       return Ref(args.asString(), path, out, removed);
     }
@@ -304,7 +294,7 @@ class Evaluator {
         std::optional<std::string> s = AsString(list[i]);
         if (!s) {
           return Fail(PathIndex(PathIndex(path, 1), i),
-                      name + ": expected a string, found " + Describe(list[i]));
+                      name + ": expected a string, found " + DescribeValue(list[i]));
         }
         joined += (i == 0 ? "" : delimiter) + *s;
       }
@@ -326,7 +316,7 @@ class Evaluator {
       if (!digits || index >= list.size()) {
         return Fail(PathIndex(path, 0), name + ": expected an index below " +
                                             std::to_string(list.size()) + ", found " +
-                                            Describe(Json::Value(index_text)));
+                                            DescribeValue(Json::Value(index_text)));
       }
       *out = list[static_cast<Json::ArrayIndex>(index)];
       return true;
@@ -357,7 +347,7 @@ class Evaluator {
       }
       if (!args[0].isString()) {
         return Fail(PathIndex(path, 0), name + ": expected a condition name, found " +
-                                            Describe(args[0]));
+                                            DescribeValue(args[0]));
       }
       std::optional<bool> condition = Named(args[0].asString(), PathIndex(path, 0), depth);
       if (!condition) return false;
@@ -459,6 +449,13 @@ std::optional<bool> EvaluateCondition(const std::string& name, const IntrinsicCo
   *error = IntrinsicError{};
   Evaluator evaluator(context, error);
   return evaluator.Named(name, PathMember("Conditions", name), 0);
+}
+
+std::string DescribeValue(const Json::Value& value) {
+  if (value.isArray()) return "a list";
+  if (value.isObject()) return "an object";
+  if (value.isNull()) return "null";
+  return CompactJson(value);
 }
 
 }  // namespace wsgw

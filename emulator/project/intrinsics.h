@@ -14,6 +14,10 @@
 
 namespace wsgw {
 
+// How a problem message shows a template value: a string quoted, a number or boolean as written,
+// "a list", "an object", "null".
+std::string DescribeValue(const Json::Value& value);
+
 // What a resource's Ref and Fn::GetAtt give (e.g. a table: its name; Arn, StreamArn).
 struct ResourceValues {
   Json::Value ref;
