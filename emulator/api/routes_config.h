@@ -44,10 +44,24 @@ struct FunctionConfig {
   bool supervised = false;
 };
 
+// A Lambda REQUEST authorizer, attachable only to $connect (AWS-NOTES section 6). routes.json:
+//   "$connect": { "function": "connect",
+//                 "authorizer": { "function": "auth",
+//                                 "identitySource": ["route.request.header.Authorization"] } }
+// A template's AWS::ApiGatewayV2::Authorizer or serverless.yml's websocket authorizer maps here.
+struct AuthorizerConfig {
+  std::string name;      // for logs: the template's logical id, serverless's name, else function
+  std::string function;  // a key of ApiConfig::functions
+  // "route.request.header.<Name>" (name case-insensitive) or "route.request.querystring.<name>";
+  // a connect missing any of them is refused with 401 before the function is called.
+  std::vector<std::string> identitySources;
+};
+
 struct RouteConfig {
   std::string key;
   std::string function;
   bool routeResponse = false;
+  std::optional<AuthorizerConfig> authorizer;  // only on $connect
 };
 
 // A DynamoDB table the API's functions use ("tables"), created at start-up when missing.
