@@ -146,7 +146,10 @@ Arguments ParseArguments(int argc, char** argv) {
           UsageError(std::string("--port expects a number from 0 to 65535, got '") + optarg + "'");
         }
         break;
-      case kStage: args.stage = optarg; break;
+      case kStage:
+        args.stage = optarg;
+        args.project.stage = args.stage;
+        break;
       case kReadyFile: args.readyFile = optarg; break;
       case kLogFormat:
         if (!wsgw::ParseLogFormat(optarg, &args.logFormat)) {
@@ -224,6 +227,10 @@ std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files,
   }
   for (const std::string& file : project_files) {
     wsgw::ProjectResult result = wsgw::LoadProjectFile(file, options);
+    for (const wsgw::ConfigProblem& warning : result.warnings) {
+      std::cerr << "warning: " << warning.file << ": " << warning.path << ": " << warning.found
+                << (warning.expected.empty() ? "" : " (" + warning.expected + ")") << "\n";
+    }
     for (const wsgw::ConfigProblem& problem : result.problems) {
       std::cerr << problem.ToString() << "\n";
     }
@@ -319,6 +326,13 @@ int main(int argc, char** argv) {
 
   Arguments args = ParseArguments(argc, argv);
   wsgw::Log::Configure(args.logFormat, args.logLevel);
+  for (char** entry = environ; *entry != nullptr; ++entry) {  // serverless.yml's ${env:NAME}
+    const std::string text = *entry;
+    const size_t equals = text.find('=');
+    if (equals != std::string::npos) {
+      args.project.environment.emplace(text.substr(0, equals), text.substr(equals + 1));
+    }
+  }
 
   if (!args.check.empty()) {
     std::vector<wsgw::ApiConfig> apis = LoadAll({}, args.check, args.project);

@@ -40,9 +40,11 @@ std::string RefName(const Json::Value& v) {
 class Importer {
  public:
   Importer(const YamlDocument& doc, std::string file, std::string dir,
-           const ProjectOptions& options)
-      : doc_(doc), root_(doc.root), file_(std::move(file)), dir_(std::move(dir)),
-        options_(options) {}
+           const ProjectOptions& options,
+           const std::map<std::string, std::string>* display_paths = nullptr,
+           const Json::Value* root = nullptr)
+      : doc_(doc), root_(root != nullptr ? *root : doc.root), file_(std::move(file)),
+        dir_(std::move(dir)), options_(options), display_paths_(display_paths) {}
 
   ProjectResult Run() {
     ProjectResult result;
@@ -75,11 +77,27 @@ class Importer {
     return result;
   }
 
-  void Problem(const std::string& path, std::string expected, std::string found) {
+  void Problem(const std::string& template_path, std::string expected, std::string found) {
+    const std::string path = Display(template_path);
     const int line = doc_.LineOf(path);
     problems_.push_back(ConfigProblem{line == 0 ? file_ : file_ + ":" + std::to_string(line),
                                       path.empty() ? "(template)" : path, std::move(expected),
                                       std::move(found)});
+  }
+
+  // A template path as the user's file names it (see GeneratedTemplate).
+  std::string Display(const std::string& path) const {
+    if (display_paths_ == nullptr) return path;
+    std::string best;
+    for (const auto& [prefix, shown] : *display_paths_) {
+      if (prefix.size() <= best.size() || path.compare(0, prefix.size(), prefix) != 0) continue;
+      if (path.size() == prefix.size() || path[prefix.size()] == '.' ||
+          path[prefix.size()] == '[') {
+        best = prefix;
+      }
+    }
+    if (best.empty()) return path;
+    return display_paths_->at(best) + path.substr(best.size());
   }
 
   void IntrinsicProblem(const IntrinsicError& error) {
@@ -202,8 +220,9 @@ class Importer {
         }
       }
     }
+    // A generated template's parameters are its source's business (serverless: ${opt:NAME}).
     for (const auto& [name, value] : options_.parameters) {
-      if (name.rfind("AWS::", 0) == 0) continue;
+      if (name.rfind("AWS::", 0) == 0 || display_paths_ != nullptr) continue;
       if (!parameters.isObject() || !parameters.isMember(name)) {
         problems_.push_back(ConfigProblem{file_, "Parameters",
                                           "a parameter the template declares for --parameter " +
@@ -688,6 +707,7 @@ class Importer {
   std::string file_;
   std::string dir_;
   const ProjectOptions& options_;
+  const std::map<std::string, std::string>* display_paths_;
   IntrinsicContext context_;
   std::string region_;
   std::string account_;
@@ -726,6 +746,13 @@ ProjectResult ParseCloudFormation(const std::string& text, const std::string& fi
   std::string base_text = base.string();
   while (base_text.size() > 1 && base_text.back() == '/') base_text.pop_back();
   return Importer(*doc, file, base_text, options).Run();
+}
+
+ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const std::string& file,
+                                      const std::string& dir, const ProjectOptions& options) {
+  static const YamlDocument kNoLines;
+  const YamlDocument& lines = generated.source != nullptr ? *generated.source : kNoLines;
+  return Importer(lines, file, dir, options, &generated.displayPaths, &generated.root).Run();
 }
 
 ProjectResult LoadCloudFormationFile(const std::string& path, const ProjectOptions& options) {

@@ -8,7 +8,10 @@
 // "template.yaml:42" and whose path is the template's (Resources.Chat.Properties.Runtime).
 #pragma once
 
+#include <json/json.h>
+
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,13 +20,37 @@
 namespace wsgw {
 
 struct ProjectOptions {
-  std::map<std::string, std::string> parameters;  // --parameter NAME=VALUE (also AWS::Region)
+  // --parameter NAME=VALUE: a template parameter (also AWS::Region, AWS::AccountId); in a
+  // serverless.yml, ${opt:NAME} and ${param:NAME}.
+  std::map<std::string, std::string> parameters;
+  std::optional<std::string> stage;  // --stage: serverless.yml's ${opt:stage}
+  // The environment ${env:NAME} reads (the process's, by default).
+  std::map<std::string, std::string> environment;
 };
 
 struct ProjectResult {
   std::vector<ApiConfig> apis;
   std::vector<ConfigProblem> problems;  // empty exactly when apis is non-empty
+  // What was mapped with a loss the user should know of (an unsupported variable source, a
+  // plugin wsgw does not run); they do not stop the project. `found` says what happened,
+  // `expected` (may be empty) what would avoid it.
+  std::vector<ConfigProblem> warnings;
 };
+
+struct YamlDocument;
+
+// A template another importer built (serverless.yml's): values from `root`; a problem's path is
+// shown as the user's file names it, by the longest prefix in `displayPaths` (a template path ->
+// the source's path, e.g. "Resources.ConnectLambdaFunction.Properties.Handler" ->
+// "functions.connect.handler"), and its line comes from `source`.
+struct GeneratedTemplate {
+  Json::Value root;
+  const YamlDocument* source = nullptr;
+  std::map<std::string, std::string> displayPaths;
+};
+
+ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const std::string& file,
+                                      const std::string& dir, const ProjectOptions& options);
 
 // Whether the text is a CloudFormation template: a top-level Resources or
 // AWSTemplateFormatVersion.

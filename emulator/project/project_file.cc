@@ -8,16 +8,13 @@
 #include <sstream>
 #include <vector>
 
+#include "project/serverless_import.h"
 #include "project/yaml_document.h"
 
 namespace wsgw {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr char kServerlessNotYet[] =
-    "serverless.yml import is not supported yet (issue 16): describe the API in a routes.json "
-    "and run wsgw-emulate --routes routes.json";
 
 bool IsServerlessName(const std::string& name) {
   return name == "serverless.yml" || name == "serverless.yaml" || name == "serverless.json";
@@ -36,7 +33,7 @@ ProjectResult LoadRoutesAsProject(const std::string& path) {
 
 ProjectFileChoice FindProjectFile(const std::string& dir) {
   std::error_code ec;
-  for (const char* name : {"template.yaml", "template.yml", "template.json"}) {
+  for (const char* name : {"serverless.yml", "serverless.yaml", "serverless.json", "template.yaml", "template.yml", "template.json"}) {
     const fs::path candidate = fs::path(dir) / name;
     if (fs::is_regular_file(candidate, ec)) return {candidate.string(), ""};
   }
@@ -53,12 +50,7 @@ ProjectFileChoice FindProjectFile(const std::string& dir) {
     std::sort(synthesized.begin(), synthesized.end());
     return {synthesized.front(), ""};
   }
-  for (const char* name : {"serverless.yml", "serverless.yaml", "serverless.json"}) {
-    if (fs::is_regular_file(fs::path(dir) / name, ec)) {
-      return {"", std::string(name) + " found, but " + kServerlessNotYet};
-    }
-  }
-  return {"", "no template.yaml, template.yml, template.json or cdk.out/*.template.json in " +
+  return {"", "no serverless.yml, serverless.yaml, serverless.json, template.yaml, template.yml, template.json or cdk.out/*.template.json in " +
                   dir};
 }
 
@@ -80,9 +72,7 @@ ProjectResult LoadProjectFile(const std::string& path, const ProjectOptions& opt
   stream << in.rdbuf();
   const std::string text = stream.str();
   if (IsServerlessName(absolute.filename().string())) {
-    result.problems.push_back(ConfigProblem{path, "(file)", "a SAM/CloudFormation template or a "
-                                            "routes.json", kServerlessNotYet});
-    return result;
+    return ParseServerless(text, path, absolute.parent_path().string(), options);
   }
   YamlError error;
   std::optional<YamlDocument> doc = ParseYamlDocument(text, &error);
@@ -91,11 +81,8 @@ ProjectResult LoadProjectFile(const std::string& path, const ProjectOptions& opt
       (root->isMember("Resources") || root->isMember("AWSTemplateFormatVersion"))) {
     return ParseCloudFormation(text, path, absolute.parent_path().string(), options);
   }
-  if (root != nullptr && root->isObject() && root->isMember("service") &&
-      root->isMember("provider")) {
-    result.problems.push_back(ConfigProblem{path, "(file)", "a SAM/CloudFormation template or a "
-                                            "routes.json", kServerlessNotYet});
-    return result;
+  if (root != nullptr && LooksLikeServerless(*root)) {
+    return ParseServerless(text, path, absolute.parent_path().string(), options);
   }
   if (!doc && absolute.extension() != ".json") {
     // Not JSON either: say what YAML said, with its line.

@@ -1,6 +1,5 @@
 // A user's project file, whatever deploys it: finding it in a folder and loading it by content
-// (a CloudFormation/SAM template, a routes.json; serverless.yml is recognised and refused until
-// its importer lands, issue 16).
+// (a serverless.yml, a CloudFormation/SAM template, a routes.json).
 #pragma once
 
 #include <string>
@@ -14,8 +13,8 @@ struct ProjectFileChoice {
   std::string message;  // why none was taken, when path is empty
 };
 
-// In `dir`: template.yaml, template.yml, template.json, then cdk.out/*.template.json (the first
-// in name order).
+// In `dir`: serverless.yml, serverless.yaml, serverless.json, template.yaml, template.yml,
+// template.json, then cdk.out/*.template.json (the first in name order).
 ProjectFileChoice FindProjectFile(const std::string& dir);
 
 // Loads a template or a routes.json, told apart by content.

@@ -76,7 +76,14 @@ export function collectLines(stream, onLine) {
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // routes: an object written as routes.json, or an array of objects (one --routes each).
-export async function startGateway({ routes, args = [], env = {}, readyTimeoutMs = 10000 } = {}) {
+// `cwd`: where it runs (a project folder, for discovery without --routes/--config).
+export async function startGateway({
+  routes,
+  args = [],
+  env = {},
+  readyTimeoutMs = 10000,
+  cwd,
+} = {}) {
   assertBinaryExists();
   const dir = await makeTempDir();
   const readyFile = path.join(dir, 'ready.json');
@@ -91,6 +98,7 @@ export async function startGateway({ routes, args = [], env = {}, readyTimeoutMs
   const proc = spawn(WSGW_BIN, fullArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
   });
   liveProcesses.add(proc);
 
