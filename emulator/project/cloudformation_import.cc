@@ -745,14 +745,30 @@ ProjectResult ParseCloudFormation(const std::string& text, const std::string& fi
   fs::path base = (dir.empty() ? fs::current_path(ec) : fs::absolute(dir, ec)).lexically_normal();
   std::string base_text = base.string();
   while (base_text.size() > 1 && base_text.back() == '/') base_text.pop_back();
-  return Importer(*doc, file, base_text, options).Run();
+  try {
+    return Importer(*doc, file, base_text, options).Run();
+  } catch (const Json::Exception& e) {  // a shape no check expected: a problem, not a crash
+    ProjectResult result;
+    result.problems.push_back(ConfigProblem{file, "(template)", "a template wsgw can map",
+                                            std::string("a value of an unexpected type (") +
+                                                e.what() + ")"});
+    return result;
+  }
 }
 
 ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const std::string& file,
                                       const std::string& dir, const ProjectOptions& options) {
   static const YamlDocument kNoLines;
   const YamlDocument& lines = generated.source != nullptr ? *generated.source : kNoLines;
-  return Importer(lines, file, dir, options, &generated.displayPaths, &generated.root).Run();
+  try {
+    return Importer(lines, file, dir, options, &generated.displayPaths, &generated.root).Run();
+  } catch (const Json::Exception& e) {
+    ProjectResult result;
+    result.problems.push_back(ConfigProblem{file, "(file)", "a file wsgw can map",
+                                            std::string("a value of an unexpected type (") +
+                                                e.what() + ")"});
+    return result;
+  }
 }
 
 ProjectResult LoadCloudFormationFile(const std::string& path, const ProjectOptions& options) {

@@ -114,6 +114,7 @@ class ServerlessImporter {
               DescribeValue(Json::Value(stage_)));
       return Finish();
     }
+    LoadDotenv();
     provider_ = Resolved("provider").value_or(Json::Value(Json::objectValue));
     if (!provider_.isObject()) provider_ = Json::Value(Json::objectValue);
     if (provider_.isMember("name") && Text(provider_["name"]) != "aws") {
@@ -129,13 +130,19 @@ class ServerlessImporter {
     region_ = options_.parameters.count("AWS::Region") != 0 ? options_.parameters.at("AWS::Region")
               : provider_.isMember("region")               ? Text(provider_["region"])
                                                            : "us-east-1";
-    LoadDotenv();
     Plugins();
 
     template_["AWSTemplateFormatVersion"] = "2010-09-09";
     Json::Value& resources = template_["Resources"];
     resources = Json::Value(Json::objectValue);
     Functions();
+    if (routes_ == 0) {
+      if (problems_.empty() && resolver_.problems().empty()) {
+        Problem("functions", "at least one function with a websocket event",
+                "none (wsgw runs WebSocket APIs)");
+      }
+      return Finish();
+    }
     Api();
     UserResources();
     if (!resolver_.problems().empty() || !problems_.empty()) return Finish();
@@ -188,9 +195,6 @@ class ServerlessImporter {
     if (problems_.empty() && !apis_.empty()) {
       result.apis = std::move(apis_);
     } else {
-      if (problems_.empty()) {
-        Problem("functions", "at least one function with a websocket event", "none");
-      }
       result.problems = std::move(problems_);
     }
     return result;
@@ -299,11 +303,17 @@ class ServerlessImporter {
     for (const std::string& key : functions.getMemberNames()) {
       const std::string path = PathMember("functions", key);
       std::optional<Json::Value> events =
-          resolver_.Resolve(functions[key]["events"], PathMember(path, "events"));
+          resolver_.Resolve(MemberOf(functions[key], "events"), PathMember(path, "events"));
       if (!events) continue;
       bool websocket = false;
       if (events->isArray()) {
-        for (const Json::Value& event : *events) websocket = websocket || event.isMember("websocket");
+        for (const Json::Value& event : *events) {
+          websocket = websocket || !MemberOf(event, "websocket").isNull();
+        }
+      } else if (!events->isNull()) {
+        Problem(PathMember(path, "events"), "a list of events such as - websocket: $connect",
+                DescribeValue(*events));
+        continue;
       }
       (websocket ? served : skipped).push_back(key);
     }
@@ -318,7 +328,7 @@ class ServerlessImporter {
       AddFunction(key, *function);
       const Json::Value& events = (*function)["events"];
       for (Json::ArrayIndex i = 0; i < events.size(); ++i) {
-        if (events[i].isMember("websocket")) {
+        if (!MemberOf(events[i], "websocket").isNull()) {
           AddRoute(key, events[i]["websocket"],
                    PathMember(PathIndex(PathMember(path, "events"), i), "websocket"));
         }
@@ -462,6 +472,7 @@ class ServerlessImporter {
     resource["Type"] = "AWS::ApiGatewayV2::Route";
     resource["Properties"] = props;
     resources[route_id] = resource;
+    ++routes_;
   }
 
   // The Authorizer resource for `authorizer: auth` or `authorizer: {name, identitySource}`.
@@ -603,6 +614,7 @@ class ServerlessImporter {
   std::string service_;
   std::string region_;
   Json::Value provider_;
+  int routes_ = 0;
   std::map<std::string, std::string> dotenv_for_functions_;
   Json::Value template_{Json::objectValue};
   std::map<std::string, std::string> display_;
@@ -634,7 +646,15 @@ ProjectResult ParseServerless(const std::string& text, const std::string& file,
   fs::path base = (dir.empty() ? fs::current_path(ec) : fs::absolute(dir, ec)).lexically_normal();
   std::string base_text = base.string();
   while (base_text.size() > 1 && base_text.back() == '/') base_text.pop_back();
-  return ServerlessImporter(*doc, file, base_text, options).Run();
+  try {
+    return ServerlessImporter(*doc, file, base_text, options).Run();
+  } catch (const Json::Exception& e) {  // a shape no check above expected: a problem, not a crash
+    ProjectResult result;
+    result.problems.push_back(ConfigProblem{file, "(file)", "a serverless service wsgw can map",
+                                            std::string("a value of an unexpected type (") +
+                                                e.what() + ")"});
+    return result;
+  }
 }
 
 }  // namespace wsgw

@@ -121,6 +121,11 @@ std::string UnsupportedWhy(const std::string& source) {
 
 }  // namespace
 
+const Json::Value& MemberOf(const Json::Value& value, const std::string& key) {
+  static const Json::Value kNull;
+  return value.isObject() && value.isMember(key) ? value[key] : kNull;
+}
+
 VariableResolver::VariableResolver(const YamlDocument& doc, std::string file,
                                    VariableSources sources)
     : doc_(doc), file_(std::move(file)), sources_(std::move(sources)) {}
@@ -139,7 +144,7 @@ std::string VariableResolver::Stage() {
     return *stage_;
   }
   stage_ = "dev";  // while provider.stage resolves: ${sls:stage} there reads the default
-  const Json::Value& declared = doc_.root["provider"]["stage"];
+  const Json::Value& declared = MemberOf(MemberOf(doc_.root, "provider"), "stage");
   if (!declared.isNull()) {
     std::optional<Json::Value> value =
         ResolveValue(declared, "provider.stage", Origin{file_, &doc_}, 0);
@@ -351,8 +356,20 @@ VariableResolver::Found VariableResolver::Lookup(const std::string& reference,
     *out = "wsgwlocal";
     return Found::kValue;
   }
-  if (source == "aws" && (address == "region" || address == "accountId")) {
-    *out = address == "region" ? sources_.region : sources_.accountId;
+  if (source == "aws" && address == "accountId") {
+    *out = sources_.accountId;
+    return Found::kValue;
+  }
+  if (source == "aws" && address == "region") {  // --parameter AWS::Region, provider.region
+    if (auto it = sources_.options.find("region"); it != sources_.options.end()) {
+      *out = it->second;
+      return Found::kValue;
+    }
+    if (!MemberOf(MemberOf(doc_.root, "provider"), "region").isNull()) {
+      const Found found = SelfAt("provider.region", path, origin, depth, out);
+      if (found != Found::kMissing) return found;
+    }
+    *out = sources_.region;
     return Found::kValue;
   }
   if (source == "param") {

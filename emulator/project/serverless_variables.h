@@ -37,6 +37,9 @@ struct VariableSources {
   std::string accountId = "123456789012";           // ${aws:accountId}
 };
 
+// value[key] when value is an object, else null (jsoncpp throws on a non-object).
+const Json::Value& MemberOf(const Json::Value& value, const std::string& key);
+
 class VariableResolver {
  public:
   // `doc` is the serverless.yml, named `file` in problems; it must outlive the resolver.

@@ -21,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event
-             dynamodb_expression project_yaml)
+             dynamodb_expression project_yaml serverless)
 # The emulator sources the targets need; all go into one static library.
 sources=(api/routes_config api/selection_expression api/management_path base/http_head api/lambda_event base/json
          base/utf8 base/log base/ids base/base64
@@ -29,7 +29,8 @@ sources=(api/routes_config api/selection_expression api/management_path base/htt
          dynamodb/expression_tokenizer dynamodb/expression_parser dynamodb/expression_evaluator
          dynamodb/expression_update dynamodb/expression_projection
          dynamodb/expression_reserved_words dynamodb/key_condition
-         project/yaml_document project/intrinsics)
+         project/yaml_document project/intrinsics project/cloudformation_import
+         project/serverless_variables project/serverless_import)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
