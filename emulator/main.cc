@@ -30,10 +30,11 @@ constexpr char kUsage[] =
   wsgw-emulate --routes routes.json [--routes other.json ...] [--host 127.0.0.1] [--port 3001]
                [--stage NAME] [--ready-file PATH] [--log-format text|json]
                [--log-level error|warn|info|debug]
-  wsgw-emulate [--config template.yaml] [--parameter NAME=VALUE ...] [the options above]
+  wsgw-emulate [--config serverless.yml|template.yaml] [--parameter NAME=VALUE ...]
+               [the options above]
   wsgw-emulate --demo [--port 3001] [--data-dir PATH]
   (each form also takes [--data-dir PATH] [--dynamodb-in-memory] [--dynamodb-port N])
-  wsgw-emulate --check routes.json|template.yaml [more ...]
+  wsgw-emulate --check routes.json|serverless.yml|template.yaml [more ...]
   wsgw-emulate --help | --version
 
 Runs AWS API Gateway WebSocket APIs locally: clients connect to ws://HOST:PORT/STAGE, functions
@@ -44,15 +45,16 @@ endpoint at http://HOST:PORT); started functions get AWS_ENDPOINT_URL_DYNAMODB s
 Options:
   --routes FILE      an API described by a routes.json file; repeat for several APIs (their
                      stages must differ)
-  --config FILE      a SAM/CloudFormation template (template.yaml, cdk.out/X.template.json) or
-                     a routes.json, told apart by content; repeatable. Without --routes,
-                     --config or --demo, the current folder's template.yaml, template.yml,
-                     template.json or cdk.out/*.template.json is taken
+  --config FILE      a serverless.yml, a SAM/CloudFormation template (template.yaml,
+                     cdk.out/X.template.json) or a routes.json, told apart by content;
+                     repeatable. Without --routes, --config or --demo, the current folder's
+                     serverless.yml/.yaml/.json, template.yaml/.yml/.json or
+                     cdk.out/*.template.json is taken
   --parameter K=V    a template parameter's value (also AWS::Region, AWS::AccountId,
-                     AWS::StackName); repeatable
+                     AWS::StackName); in a serverless.yml, ${opt:K} and ${param:K}; repeatable
   --host HOST        address to bind (default 127.0.0.1)
   --port N           port to bind (default 3001; 0 picks a free port)
-  --stage NAME       overrides the stage of the (single) API
+  --stage NAME       overrides the stage of the (single) API; serverless.yml's ${opt:stage}
   --ready-file PATH  once serving, writes the URLs there as JSON (atomically)
   --log-format F     text (default) or json: one JSON object per line
   --log-level L      error, warn, info (default) or debug
