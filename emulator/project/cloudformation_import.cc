@@ -37,6 +37,13 @@ std::string RefName(const Json::Value& v) {
   return "";
 }
 
+// AWS::DynamoDB::GlobalTable is what CDK's TableV2 synthesizes: the same key schema, indexes and
+// TTL as a Table, with Replicas that a local stack has one of.
+bool IsTable(const std::string& type) {
+  return type == "AWS::DynamoDB::Table" || type == "AWS::DynamoDB::GlobalTable" ||
+         type == "AWS::Serverless::SimpleTable";
+}
+
 class Importer {
  public:
   Importer(const YamlDocument& doc, std::string file, std::string dir,
@@ -241,7 +248,7 @@ class Importer {
       const std::string type = TypeOf(id);
       ResourceValues& values = context_.resources[id];
       const Json::Value props = Properties(id);
-      if (type == "AWS::DynamoDB::Table" || type == "AWS::Serverless::SimpleTable") {
+      if (IsTable(type)) {
         std::string name = stack_ + "-" + id;
         if (auto given = ResolveString(props, "TableName", PropsPath(id), "a table name", false)) {
           name = *given;
@@ -552,9 +559,26 @@ class Importer {
     };
     const Json::Value& asset = Resources()[id]["Metadata"]["aws:asset:path"];
     if (asset.isString()) {
-      return folder(asset.asString(),
-                    PathMember(PathMember(PathMember("Resources", id), "Metadata"),
-                               "aws:asset:path"));
+      const std::string at =
+          PathMember(PathMember(PathMember("Resources", id), "Metadata"), "aws:asset:path");
+      fs::path p = fs::path(asset.asString()).is_absolute() ? fs::path(asset.asString())
+                                                            : fs::path(dir_) / asset.asString();
+      std::error_code ec;
+      if (fs::is_regular_file(p, ec)) {
+        Problem(at, "a folder with the function's code (wsgw runs handlers from their files)",
+                DescribeValue(Json::Value(p.lexically_normal().string())) +
+                    " (a file: Code.fromAsset of a .zip or a jar; give Code.fromAsset the folder "
+                    "instead)");
+        return "";
+      }
+      if (!fs::exists(p, ec)) {
+        Problem(at, "a folder with the function's code",
+                DescribeValue(Json::Value(p.lexically_normal().string())) +
+                    " (missing: cdk.out is older than the template or incomplete; run `cdk "
+                    "synth` again)");
+        return "";
+      }
+      return folder(asset.asString(), at);
     }
     if (sam) {
       if (!props.isMember("CodeUri")) return dir_;
@@ -615,9 +639,18 @@ class Importer {
     std::vector<TableConfig> tables;
     for (const auto& [id, values] : context_.resources) {
       const std::string type = TypeOf(id);
-      if (type != "AWS::DynamoDB::Table" && type != "AWS::Serverless::SimpleTable") continue;
+      if (!IsTable(type)) continue;
       const std::string path = PropsPath(id);
-      std::optional<Json::Value> props = Resolve(Properties(id), path);
+      // Only what CreateTable needs: the rest (SSESpecification with a KMS key's Arn, Kinesis
+      // streams, Replicas, Tags) may name attributes wsgw does not model.
+      const Json::Value all = Properties(id);
+      Json::Value wanted(Json::objectValue);
+      for (const char* key : {"PrimaryKey", "AttributeDefinitions", "KeySchema",
+                              "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
+                              "TimeToLiveSpecification"}) {
+        if (all.isMember(key)) wanted[key] = all[key];
+      }
+      std::optional<Json::Value> props = Resolve(wanted, path);
       if (!props) continue;
       TableConfig table;
       table.name = values.ref.asString();

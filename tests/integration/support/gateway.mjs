@@ -76,7 +76,14 @@ export function collectLines(stream, onLine) {
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // routes: an object written as routes.json, or an array of objects (one --routes each).
-export async function startGateway({ routes, args = [], env = {}, readyTimeoutMs = 10000 } = {}) {
+// `cwd`: where the binary runs (a project folder, for discovery); the test's own by default.
+export async function startGateway({
+  routes,
+  args = [],
+  env = {},
+  readyTimeoutMs = 10000,
+  cwd = undefined,
+} = {}) {
   assertBinaryExists();
   const dir = await makeTempDir();
   const readyFile = path.join(dir, 'ready.json');
@@ -88,7 +95,9 @@ export async function startGateway({ routes, args = [], env = {}, readyTimeoutMs
     routeArgs.push('--routes', file);
   }
   const fullArgs = [...routeArgs, '--port', '0', '--ready-file', readyFile, ...args];
+  const startedAt = performance.now();
   const proc = spawn(WSGW_BIN, fullArgs, {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -120,6 +129,7 @@ export async function startGateway({ routes, args = [], env = {}, readyTimeoutMs
 
   const deadline = Date.now() + readyTimeoutMs;
   let ready;
+  let readyMs;
   for (;;) {
     if (exitResult) {
       await closed;
@@ -134,6 +144,7 @@ export async function startGateway({ routes, args = [], env = {}, readyTimeoutMs
     if (existsSync(readyFile)) {
       try {
         ready = JSON.parse(await readFile(readyFile, 'utf8'));
+        readyMs = performance.now() - startedAt;
         break;
       } catch {
         // A non-atomic writer could be caught mid-write; the next poll decides.
@@ -152,6 +163,7 @@ export async function startGateway({ routes, args = [], env = {}, readyTimeoutMs
   return {
     proc,
     ready,
+    readyMs, // from spawn to the ready file's appearance (polled every 25 ms)
     readyFile,
     dir,
     port: ready.port,
