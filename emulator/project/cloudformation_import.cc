@@ -74,6 +74,7 @@ class Importer {
  private:
   ProjectResult Done() {
     ProjectResult result;
+    result.notes = std::move(notes_);
     if (problems_.empty()) {
       result.apis = std::move(apis_);
     } else {
@@ -273,6 +274,43 @@ class Importer {
             "wss://" + id + ".execute-api." + region_ + ".amazonaws.com";
       }
     }
+    // A Version's or Alias's Ref is the function's ARN with a qualifier (CDK's fn.currentVersion,
+    // fn.addAlias('live')), which an integration may invoke instead of the function.
+    for (const std::string& id : Resources().getMemberNames()) {
+      const std::string type = TypeOf(id);
+      if (skipped_.count(id) != 0 ||
+          (type != "AWS::Lambda::Version" && type != "AWS::Lambda::Alias")) {
+        continue;
+      }
+      const std::string function = FunctionNamed(Resources()[id]["Properties"]["FunctionName"]);
+      if (function.empty()) continue;
+      const std::string arn = context_.resources[function].attributes["Arn"].asString();
+      ResourceValues& values = context_.resources[id];
+      if (type == "AWS::Lambda::Version") {
+        values.ref = arn + ":1";
+        values.attributes["Version"] = "1";
+        values.attributes["FunctionArn"] = arn;
+      } else {
+        const Json::Value& name = Resources()[id]["Properties"]["Name"];
+        values.ref = arn + ":" + (name.isString() ? name.asString() : id);
+      }
+    }
+  }
+
+  // The logical id of the function a Version's or Alias's FunctionName names ({"Ref": Fn},
+  // {"Fn::GetAtt": [Fn, "Arn"]} or the function's name), else "".
+  std::string FunctionNamed(const Json::Value& value) {
+    std::string id = RefName(value);
+    if (id.empty() && value.isObject() && value["Fn::GetAtt"].isArray() &&
+        value["Fn::GetAtt"][0].isString()) {
+      id = value["Fn::GetAtt"][0].asString();
+    }
+    if (!id.empty()) return function_names_.count(id) != 0 ? id : "";
+    if (!value.isString()) return "";
+    for (const auto& [function_id, name] : function_names_) {
+      if (name == value.asString()) return function_id;
+    }
+    return "";
   }
 
   std::vector<std::string> WebSocketApis() {
@@ -382,6 +420,30 @@ class Importer {
       RouteConfig config;
       config.key = *key;
       config.function = function->name;
+      std::optional<std::string> authorization =
+          ResolveString(route_props, "AuthorizationType", path,
+                        "\"NONE\", \"CUSTOM\" (a Lambda REQUEST authorizer) or \"AWS_IAM\"", false);
+      if (authorization && *authorization == "CUSTOM") {
+        if (*key != "$connect") {
+          Problem(PathMember(path, "AuthorizationType"),
+                  "an authorizer only on $connect (API Gateway authorizes a WebSocket once, at "
+                  "connect)",
+                  "\"CUSTOM\" on " + *key);
+        } else {
+          config.authorizer = Authorizer(route_props, path, &api);
+        }
+      } else if (authorization && *authorization == "AWS_IAM") {
+        const int line = doc_.LineOf(PathMember(path, "AuthorizationType"));
+        notes_.push_back(ConfigProblem{
+            line == 0 ? file_ : file_ + ":" + std::to_string(line),
+            PathMember(path, "AuthorizationType"),
+            "an authorization wsgw can check",
+            "\"AWS_IAM\": wsgw does not verify SigV4 signatures, so every client is let in"});
+      } else if (authorization && *authorization != "NONE") {
+        Problem(PathMember(path, "AuthorizationType"),
+                "\"NONE\", \"CUSTOM\" (a Lambda REQUEST authorizer) or \"AWS_IAM\"",
+                DescribeValue(Json::Value(*authorization)));
+      }
       api.functions[function->name] = std::move(*function);
       api.routes[*key] = config;
       route_keys[id] = *key;
@@ -420,6 +482,68 @@ class Importer {
     apis_.push_back(std::move(api));
   }
 
+  // The $connect route's AWS::ApiGatewayV2::Authorizer (CDK's WebSocketLambdaAuthorizer): a
+  // REQUEST authorizer whose function joins the API's functions.
+  std::optional<AuthorizerConfig> Authorizer(const Json::Value& route_props,
+                                             const std::string& route_path, ApiConfig* api) {
+    const std::string id = RefName(route_props["AuthorizerId"]);
+    if (id.empty() || context_.resources.count(id) == 0 ||
+        TypeOf(id) != "AWS::ApiGatewayV2::Authorizer") {
+      Problem(PathMember(route_path, "AuthorizerId"),
+              "the Ref of an AWS::ApiGatewayV2::Authorizer of this template",
+              route_props.isMember("AuthorizerId") ? DescribeValue(route_props["AuthorizerId"])
+                                                   : kMissing);
+      return std::nullopt;
+    }
+    const Json::Value props = Properties(id);
+    const std::string path = PropsPath(id);
+    std::optional<std::string> type =
+        ResolveString(props, "AuthorizerType", path, "\"REQUEST\"", true);
+    if (!type) return std::nullopt;
+    if (*type != "REQUEST") {
+      Problem(PathMember(path, "AuthorizerType"),
+              "\"REQUEST\" (WebSocket APIs have Lambda REQUEST authorizers only)",
+              DescribeValue(Json::Value(*type)));
+      return std::nullopt;
+    }
+    const std::string expected =
+        "an AuthorizerUri naming a function of this template, such as !Sub "
+        "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
+    std::optional<std::string> uri = ResolveString(props, "AuthorizerUri", path, expected, true);
+    if (!uri) return std::nullopt;
+    std::optional<std::string> function_id = FunctionForUri(*uri);
+    if (!function_id) {
+      Problem(PathMember(path, "AuthorizerUri"), expected, DescribeValue(Json::Value(*uri)));
+      return std::nullopt;
+    }
+    std::optional<FunctionConfig> function = Function(*function_id);
+    if (!function) return std::nullopt;
+    AuthorizerConfig authorizer;
+    authorizer.name = ResolveString(props, "Name", path, "a name", false).value_or(id);
+    authorizer.function = function->name;
+    const std::string sources_path = PathMember(path, "IdentitySource");
+    if (props.isMember("IdentitySource")) {
+      std::optional<Json::Value> sources = Resolve(props["IdentitySource"], sources_path);
+      if (!sources) return std::nullopt;
+      Json::Value list = sources->isArray() ? *sources : Json::Value(Json::arrayValue);
+      if (sources->isString()) list.append(*sources);
+      for (Json::ArrayIndex i = 0; i < list.size(); ++i) {
+        const std::string source = StringOf(list[i]);
+        if (source.rfind("route.request.header.", 0) != 0 &&
+            source.rfind("route.request.querystring.", 0) != 0) {
+          Problem(sources->isArray() ? PathIndex(sources_path, i) : sources_path,
+                  "route.request.header.<Name> or route.request.querystring.<name> (wsgw has no "
+                  "stage variables or context identity sources)",
+                  DescribeValue(list[i]));
+          continue;
+        }
+        authorizer.identitySources.push_back(source);
+      }
+    }
+    api->functions[function->name] = std::move(*function);
+    return authorizer;
+  }
+
   // The function an AWS_PROXY integration invokes, by the function ARN in its IntegrationUri.
   std::optional<std::string> IntegrationFunction(const std::string& id) {
     const Json::Value props = Properties(id);
@@ -437,12 +561,29 @@ class Importer {
         "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
     std::optional<std::string> uri = ResolveString(props, "IntegrationUri", path, expected, true);
     if (!uri) return std::nullopt;
-    for (const auto& [function_id, name] : function_names_) {
-      const Json::Value& arn = context_.resources[function_id].attributes["Arn"];
-      const std::string needle = "functions/" + arn.asString() + "/invocations";
-      if (uri->find(needle) != std::string::npos || *uri == arn.asString()) return function_id;
-    }
+    if (std::optional<std::string> function = FunctionForUri(*uri)) return function;
     Problem(PathMember(path, "IntegrationUri"), expected, DescribeValue(Json::Value(*uri)));
+    return std::nullopt;
+  }
+
+  // The function an invocation URI (or a bare ARN) names, also through a version or alias
+  // qualifier (".../functions/arn:...:function:Fn:live/invocations").
+  std::optional<std::string> FunctionForUri(const std::string& uri) {
+    const std::string suffix = "/invocations";
+    const bool invocations = uri.size() > suffix.size() &&
+                             uri.compare(uri.size() - suffix.size(), suffix.size(), suffix) == 0;
+    for (const auto& [function_id, name] : function_names_) {
+      const std::string arn = context_.resources[function_id].attributes["Arn"].asString();
+      const std::string needle = "functions/" + arn;
+      const size_t at = uri.find(needle);
+      if (uri == arn || uri.rfind(arn + ":", 0) == 0) return function_id;
+      if (at == std::string::npos || !invocations) continue;
+      const size_t end = at + needle.size();
+      if (uri.compare(end, std::string::npos, suffix) == 0 ||
+          (uri[end] == ':' && uri.find('/', end) == uri.size() - suffix.size())) {
+        return function_id;
+      }
+    }
     return std::nullopt;
   }
 
@@ -727,6 +868,7 @@ class Importer {
   std::string stack_;
   std::set<std::string> skipped_;                      // resources whose Condition is false
   std::map<std::string, std::string> function_names_;  // function logical id -> its name
+  std::vector<ConfigProblem> notes_;
   std::map<std::string, FunctionConfig> functions_;
   std::set<std::string> failed_functions_;
   std::vector<ApiConfig> apis_;

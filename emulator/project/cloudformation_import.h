@@ -23,6 +23,8 @@ struct ProjectOptions {
 struct ProjectResult {
   std::vector<ApiConfig> apis;
   std::vector<ConfigProblem> problems;  // empty exactly when apis is non-empty
+  // What runs, but not as deployed (an AWS_IAM $connect lets every client in): printed, not fatal.
+  std::vector<ConfigProblem> notes;
 };
 
 // Whether the text is a CloudFormation template: a top-level Resources or

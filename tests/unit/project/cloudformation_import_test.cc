@@ -238,6 +238,80 @@ TEST(CloudFormationImport, CdkAssetThatIsAFileIsAProblem) {
       << result.problems[0].ToString();
 }
 
+// CDK's WebSocketLambdaAuthorizer on $connect, and an integration through fn.addAlias('live').
+const char kCdkAuthorizer[] = R"({
+ "Resources": {
+  "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "WEBSOCKET"}},
+  "ConnectRoute": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Api"},
+    "RouteKey": "$connect", "AuthorizationType": "AUTHORIZATION", "AuthorizerId": {"Ref": "Auth"},
+    "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Int"}]]}}},
+  "Int": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "Api"},
+    "IntegrationType": "AWS_PROXY", "IntegrationUri": {"Fn::Join": ["", ["arn:",
+    {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+    ":lambda:path/2015-03-31/functions/", {"Ref": "FnAliaslive1234ABCD"}, "/invocations"]]}}},
+  "Auth": {"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": {"ApiId": {"Ref": "Api"},
+    "AuthorizerType": "REQUEST", "Name": "TokenAuthorizer",
+    "IdentitySource": ["route.request.header.Authorization", "route.request.querystring.token"],
+    "AuthorizerUri": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:",
+    {"Ref": "AWS::Region"}, ":lambda:path/2015-03-31/functions/",
+    {"Fn::GetAtt": ["AuthFn5C3D2E1F", "Arn"]}, "/invocations"]]}}},
+  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs20.x",
+    "Handler": "index.handler", "Code": {"S3Key": "x.zip"}}, "Metadata": {"aws:asset:path": "src"}},
+  "FnCurrentVersion0123ABCD": {"Type": "AWS::Lambda::Version",
+    "Properties": {"FunctionName": {"Ref": "Fn"}}},
+  "FnAliaslive1234ABCD": {"Type": "AWS::Lambda::Alias", "Properties": {
+    "FunctionName": {"Ref": "Fn"}, "Name": "live",
+    "FunctionVersion": {"Fn::GetAtt": ["FnCurrentVersion0123ABCD", "Version"]}}},
+  "AuthFn5C3D2E1F": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12",
+    "Handler": "app.authorize", "Code": {"S3Key": "y.zip"}}, "Metadata": {"aws:asset:path": "src"}}
+ }
+})";
+
+std::string WithAuthorization(const std::string& type) {
+  std::string text = kCdkAuthorizer;
+  text.replace(text.find("AUTHORIZATION"), 13, type);
+  return text;
+}
+
+TEST(CloudFormationImport, CdkLambdaAuthorizerOnConnectAndAnAliasIntegrationMap) {
+  ProjectResult result =
+      ParseCloudFormation(WithAuthorization("CUSTOM"), "Stack.template.json", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  ASSERT_EQ(result.apis.size(), 1u);
+  const ApiConfig& api = result.apis[0];
+  EXPECT_EQ(api.FunctionFor("$connect")->name, "Fn");
+  const RouteConfig* connect = api.FindRoute("$connect");
+  ASSERT_TRUE(connect->authorizer.has_value());
+  EXPECT_EQ(connect->authorizer->name, "TokenAuthorizer");
+  EXPECT_EQ(connect->authorizer->function, "AuthFn5C3D2E1F");
+  EXPECT_EQ(connect->authorizer->identitySources,
+            (std::vector<std::string>{"route.request.header.Authorization",
+                                      "route.request.querystring.token"}));
+  ASSERT_EQ(api.functions.count("AuthFn5C3D2E1F"), 1u);
+  EXPECT_EQ(api.functions.at("AuthFn5C3D2E1F").handler, "app.authorize");
+  EXPECT_TRUE(result.notes.empty());
+}
+
+TEST(CloudFormationImport, CdkIamAuthorizationRunsWithANote) {
+  ProjectResult result =
+      ParseCloudFormation(WithAuthorization("AWS_IAM"), "Stack.template.json", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  EXPECT_FALSE(result.apis[0].FindRoute("$connect")->authorizer.has_value());
+  ASSERT_EQ(result.notes.size(), 1u);
+  EXPECT_EQ(result.notes[0].file, "Stack.template.json:5");
+  EXPECT_EQ(result.notes[0].path, "Resources.ConnectRoute.Properties.AuthorizationType");
+  EXPECT_NE(result.notes[0].found.find("every client"), std::string::npos);
+}
+
+TEST(CloudFormationImport, AuthorizerIdentitySourceWsgwCannotReadIsAProblem) {
+  std::string text = WithAuthorization("CUSTOM");
+  text.replace(text.find("route.request.querystring.token"), 31, "stageVariables.secret");
+  ProjectResult result = ParseCloudFormation(text, "Stack.template.json", kSam, {});
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_EQ(result.problems[0].path, "Resources.Auth.Properties.IdentitySource[1]");
+  EXPECT_NE(result.problems[0].found.find("stageVariables.secret"), std::string::npos);
+}
+
 TEST(ProjectFile, FindsTheCdkStackWithTheWebSocketApiAndSkipsNestedStacks) {
   EXPECT_EQ(FindProjectFile(kCdk).path, kCdkTemplate);
   EXPECT_TRUE(FindProjectFile(kCdk).others.empty());
