@@ -229,8 +229,9 @@ std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files,
   }
   for (const std::string& file : project_files) {
     wsgw::ProjectResult result = wsgw::LoadProjectFile(file, options);
-    for (const wsgw::ConfigProblem& note : result.notes) {
-      std::cerr << "note: " << note.ToString() << "\n";
+    for (const wsgw::ConfigProblem& warning : result.warnings) {
+      std::cerr << "warning: " << warning.file << ": " << warning.path << ": " << warning.found
+                << (warning.expected.empty() ? "" : " (" + warning.expected + ")") << "\n";
     }
     for (const wsgw::ConfigProblem& problem : result.problems) {
       std::cerr << problem.ToString() << "\n";

@@ -74,7 +74,7 @@ class Importer {
  private:
   ProjectResult Done() {
     ProjectResult result;
-    result.notes = std::move(notes_);
+    result.warnings = std::move(warnings_);
     if (problems_.empty()) {
       result.apis = std::move(apis_);
     } else {
@@ -84,10 +84,19 @@ class Importer {
   }
 
   void Problem(const std::string& path, std::string expected, std::string found) {
+    problems_.push_back(At(path, std::move(expected), std::move(found)));
+  }
+
+  // What runs, but not as deployed: `found` says what happens, `expected` how to avoid it.
+  void Warning(const std::string& path, std::string expected, std::string found) {
+    warnings_.push_back(At(path, std::move(expected), std::move(found)));
+  }
+
+  ConfigProblem At(const std::string& path, std::string expected, std::string found) const {
     const int line = doc_.LineOf(path);
-    problems_.push_back(ConfigProblem{line == 0 ? file_ : file_ + ":" + std::to_string(line),
-                                      path.empty() ? "(template)" : path, std::move(expected),
-                                      std::move(found)});
+    return ConfigProblem{line == 0 ? file_ : file_ + ":" + std::to_string(line),
+                         path.empty() ? "(template)" : path, std::move(expected),
+                         std::move(found)};
   }
 
   void IntrinsicProblem(const IntrinsicError& error) {
@@ -433,12 +442,9 @@ class Importer {
           config.authorizer = Authorizer(route_props, path, &api);
         }
       } else if (authorization && *authorization == "AWS_IAM") {
-        const int line = doc_.LineOf(PathMember(path, "AuthorizationType"));
-        notes_.push_back(ConfigProblem{
-            line == 0 ? file_ : file_ + ":" + std::to_string(line),
-            PathMember(path, "AuthorizationType"),
-            "an authorization wsgw can check",
-            "\"AWS_IAM\": wsgw does not verify SigV4 signatures, so every client is let in"});
+        Warning(PathMember(path, "AuthorizationType"), "",
+                "AWS_IAM authorization is not checked: wsgw does not verify SigV4 signatures, so "
+                "every client is let in");
       } else if (authorization && *authorization != "NONE") {
         Problem(PathMember(path, "AuthorizationType"),
                 "\"NONE\", \"CUSTOM\" (a Lambda REQUEST authorizer) or \"AWS_IAM\"",
@@ -868,7 +874,7 @@ class Importer {
   std::string stack_;
   std::set<std::string> skipped_;                      // resources whose Condition is false
   std::map<std::string, std::string> function_names_;  // function logical id -> its name
-  std::vector<ConfigProblem> notes_;
+  std::vector<ConfigProblem> warnings_;
   std::map<std::string, FunctionConfig> functions_;
   std::set<std::string> failed_functions_;
   std::vector<ApiConfig> apis_;

@@ -23,8 +23,10 @@ struct ProjectOptions {
 struct ProjectResult {
   std::vector<ApiConfig> apis;
   std::vector<ConfigProblem> problems;  // empty exactly when apis is non-empty
-  // What runs, but not as deployed (an AWS_IAM $connect lets every client in): printed, not fatal.
-  std::vector<ConfigProblem> notes;
+  // What was mapped with a loss the user should know of (an AWS_IAM route lets every client in);
+  // they do not stop the project. `found` says what happened, `expected` (may be empty) what
+  // would avoid it.
+  std::vector<ConfigProblem> warnings;
 };
 
 // Whether the text is a CloudFormation template: a top-level Resources or

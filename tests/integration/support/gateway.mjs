@@ -76,13 +76,13 @@ export function collectLines(stream, onLine) {
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // routes: an object written as routes.json, or an array of objects (one --routes each).
-// `cwd`: where the binary runs (a project folder, for discovery); the test's own by default.
+// `cwd`: where it runs (a project folder, for discovery without --routes/--config).
 export async function startGateway({
   routes,
   args = [],
   env = {},
   readyTimeoutMs = 10000,
-  cwd = undefined,
+  cwd,
 } = {}) {
   assertBinaryExists();
   const dir = await makeTempDir();
@@ -97,9 +97,9 @@ export async function startGateway({
   const fullArgs = [...routeArgs, '--port', '0', '--ready-file', readyFile, ...args];
   const startedAt = performance.now();
   const proc = spawn(WSGW_BIN, fullArgs, {
-    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
   });
   liveProcesses.add(proc);
 

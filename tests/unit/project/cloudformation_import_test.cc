@@ -289,18 +289,18 @@ TEST(CloudFormationImport, CdkLambdaAuthorizerOnConnectAndAnAliasIntegrationMap)
                                       "route.request.querystring.token"}));
   ASSERT_EQ(api.functions.count("AuthFn5C3D2E1F"), 1u);
   EXPECT_EQ(api.functions.at("AuthFn5C3D2E1F").handler, "app.authorize");
-  EXPECT_TRUE(result.notes.empty());
+  EXPECT_TRUE(result.warnings.empty());
 }
 
-TEST(CloudFormationImport, CdkIamAuthorizationRunsWithANote) {
+TEST(CloudFormationImport, CdkIamAuthorizationRunsWithAWarning) {
   ProjectResult result =
       ParseCloudFormation(WithAuthorization("AWS_IAM"), "Stack.template.json", kSam, {});
   ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
   EXPECT_FALSE(result.apis[0].FindRoute("$connect")->authorizer.has_value());
-  ASSERT_EQ(result.notes.size(), 1u);
-  EXPECT_EQ(result.notes[0].file, "Stack.template.json:5");
-  EXPECT_EQ(result.notes[0].path, "Resources.ConnectRoute.Properties.AuthorizationType");
-  EXPECT_NE(result.notes[0].found.find("every client"), std::string::npos);
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_EQ(result.warnings[0].file, "Stack.template.json:5");
+  EXPECT_EQ(result.warnings[0].path, "Resources.ConnectRoute.Properties.AuthorizationType");
+  EXPECT_NE(result.warnings[0].found.find("every client"), std::string::npos);
 }
 
 TEST(CloudFormationImport, AuthorizerIdentitySourceWsgwCannotReadIsAProblem) {

@@ -1,6 +1,6 @@
 // How long a project takes to come up, and a TypeScript handler to rebuild after an edit.
 //
-//   node bench/project_start.mjs [--runs 5] [--bin build/bin/wsgw-emulate]
+//   node bench/project_cdk_start.mjs [--runs 5] [--bin build/bin/wsgw-emulate]
 //
 // start-to-ready: wsgw-emulate started with no arguments but --port 0, --ready-file and
 // --dynamodb-in-memory in a copy of fixtures/projects/cdk-node (discovery, template import, three
