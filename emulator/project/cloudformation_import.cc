@@ -1,6 +1,7 @@
 #include "project/cloudformation_import.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -281,6 +282,8 @@ class Importer {
         values.attributes["ApiId"] = id;
         values.attributes["ApiEndpoint"] =
             "wss://" + id + ".execute-api." + region_ + ".amazonaws.com";
+      } else {
+        NameOtherResource(id, type, props, &values);
       }
     }
     // A Version's or Alias's Ref is the function's ARN with a qualifier (CDK's fn.currentVersion,
@@ -303,6 +306,53 @@ class Importer {
         const Json::Value& name = Resources()[id]["Properties"]["Name"];
         values.ref = arn + ":" + (name.isString() ? name.asString() : id);
       }
+    }
+  }
+
+  // What a CDK app's functions commonly get in their environment from resources wsgw does not
+  // run (queue.queueArn, topic.topicArn, bucket.bucketArn, key.keyArn, role.roleArn): the Ref and
+  // attributes CloudFormation gives, with this stack's made-up physical names, so the handlers
+  // start; calls to those services still go wherever their SDK points.
+  void NameOtherResource(const std::string& id, const std::string& type, const Json::Value& props,
+                         ResourceValues* values) {
+    auto given = [&](const char* key, std::string fallback) {
+      const Json::Value& v = props[key];
+      return v.isString() ? v.asString() : fallback;
+    };
+    const std::string where = region_ + ":" + account_ + ":";
+    const std::string physical = stack_ + "-" + id;
+    if (type == "AWS::SQS::Queue") {
+      const std::string name = given("QueueName", physical);
+      const std::string url = "https://sqs." + region_ + ".amazonaws.com/" + account_ + "/" + name;
+      values->ref = url;
+      values->attributes["Arn"] = "arn:aws:sqs:" + where + name;
+      values->attributes["QueueName"] = name;
+      values->attributes["QueueUrl"] = url;
+    } else if (type == "AWS::SNS::Topic") {
+      const std::string name = given("TopicName", physical);
+      values->ref = "arn:aws:sns:" + where + name;
+      values->attributes["TopicArn"] = values->ref;
+      values->attributes["TopicName"] = name;
+    } else if (type == "AWS::S3::Bucket") {
+      std::string name = given("BucketName", physical);
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      values->ref = name;
+      values->attributes["Arn"] = "arn:aws:s3:::" + name;
+      values->attributes["DomainName"] = name + ".s3.amazonaws.com";
+      values->attributes["RegionalDomainName"] = name + ".s3." + region_ + ".amazonaws.com";
+    } else if (type == "AWS::KMS::Key") {
+      values->ref = id;
+      values->attributes["Arn"] = "arn:aws:kms:" + where + "key/" + id;
+      values->attributes["KeyId"] = id;
+    } else if (type == "AWS::IAM::Role") {
+      const std::string name = given("RoleName", physical);
+      values->ref = name;
+      values->attributes["Arn"] = "arn:aws:iam::" + account_ + ":role/" + name;
+      values->attributes["RoleId"] = "AROA" + id;
+    } else if (type == "AWS::SecretsManager::Secret") {
+      values->ref = "arn:aws:secretsmanager:" + where + "secret:" + given("Name", physical);
+      values->attributes["Id"] = values->ref;
     }
   }
 

@@ -197,7 +197,9 @@ const char kCdkTableV2[] = R"({
   "Table2": {"Type": "AWS::DynamoDB::Table", "Properties": {
     "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
     "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
-    "SSESpecification": {"SSEEnabled": true, "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}}}
+    "SSESpecification": {"SSEEnabled": true, "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}},
+    "KinesisStreamSpecification": {"StreamArn": {"Fn::GetAtt": ["Stream", "Arn"]}}}},
+  "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}}
  }
 })";
 
@@ -310,6 +312,36 @@ TEST(CloudFormationImport, AuthorizerIdentitySourceWsgwCannotReadIsAProblem) {
   ASSERT_EQ(result.problems.size(), 1u);
   EXPECT_EQ(result.problems[0].path, "Resources.Auth.Properties.IdentitySource[1]");
   EXPECT_NE(result.problems[0].found.find("stageVariables.secret"), std::string::npos);
+}
+
+TEST(CloudFormationImport, CdkEnvironmentFromQueuesTopicsBucketsAndRolesResolves) {
+  std::string text = kCdkTableV2;
+  const std::string fn_props = R"("Handler": "app.handler", "Code": {"S3Key": "x.zip"}})";
+  text.replace(text.find(fn_props), fn_props.size(),
+               R"("Handler": "app.handler", "Code": {"S3Key": "x.zip"},
+    "Role": {"Fn::GetAtt": ["FnServiceRole1A2B3C4D", "Arn"]},
+    "Environment": {"Variables": {
+      "QUEUE_ARN": {"Fn::GetAtt": ["Queue4A7E3555", "Arn"]}, "QUEUE_URL": {"Ref": "Queue4A7E3555"},
+      "TOPIC": {"Ref": "TopicBFC7AF6E"}, "BUCKET": {"Ref": "UploadsBucket5E5E9B64"},
+      "BUCKET_ARN": {"Fn::GetAtt": ["UploadsBucket5E5E9B64", "Arn"]},
+      "KEY": {"Fn::GetAtt": ["Key", "Arn"]}}}})");
+  text.replace(text.find(R"("Key": {)"), 0, R"(
+  "Queue4A7E3555": {"Type": "AWS::SQS::Queue"},
+  "TopicBFC7AF6E": {"Type": "AWS::SNS::Topic"},
+  "UploadsBucket5E5E9B64": {"Type": "AWS::S3::Bucket"},
+  "FnServiceRole1A2B3C4D": {"Type": "AWS::IAM::Role"},
+  )");
+  ProjectResult result =
+      ParseCloudFormation(WithAsset(text, "src"), "Stack.template.json", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  const std::map<std::string, std::string>& env = result.apis[0].FunctionFor("$default")->env;
+  EXPECT_EQ(env.at("QUEUE_ARN"), "arn:aws:sqs:us-east-1:123456789012:Stack-Queue4A7E3555");
+  EXPECT_EQ(env.at("QUEUE_URL"),
+            "https://sqs.us-east-1.amazonaws.com/123456789012/Stack-Queue4A7E3555");
+  EXPECT_EQ(env.at("TOPIC"), "arn:aws:sns:us-east-1:123456789012:Stack-TopicBFC7AF6E");
+  EXPECT_EQ(env.at("BUCKET"), "stack-uploadsbucket5e5e9b64");
+  EXPECT_EQ(env.at("BUCKET_ARN"), "arn:aws:s3:::stack-uploadsbucket5e5e9b64");
+  EXPECT_EQ(env.at("KEY"), "arn:aws:kms:us-east-1:123456789012:key/Key");
 }
 
 TEST(ProjectFile, FindsTheCdkStackWithTheWebSocketApiAndSkipsNestedStacks) {
