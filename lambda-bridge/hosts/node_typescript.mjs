@@ -156,7 +156,10 @@ function pathAliases(dir) {
   }
 }
 
+// A catch-all "*" (typically typings fallbacks) would make every package import an alias: not
+// counted.
 function matchesAlias(specifier, pattern) {
+  if (pattern === '*') return false;
   const star = pattern.indexOf('*');
   if (star < 0) return specifier === pattern;
   const prefix = pattern.slice(0, star);
