@@ -207,6 +207,11 @@ Arguments ParseArguments(int argc, char** argv) {
                  "; give --routes routes.json, --config template.yaml or --demo");
     }
     std::cout << "Using " << std::filesystem::relative(choice.path, code).string() << "\n";
+    for (const std::string& other : choice.others) {
+      const std::string relative = std::filesystem::relative(other, code).string();
+      std::cout << "Not using " << relative << " (another stack; run it with --config "
+                << relative << ")\n";
+    }
     args.configs.push_back(choice.path);
   }
   return args;

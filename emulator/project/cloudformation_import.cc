@@ -1,6 +1,7 @@
 #include "project/cloudformation_import.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -37,6 +38,13 @@ std::string RefName(const Json::Value& v) {
   return "";
 }
 
+// AWS::DynamoDB::GlobalTable is what CDK's TableV2 synthesizes: the same key schema, indexes and
+// TTL as a Table, with Replicas that a local stack has one of.
+bool IsTable(const std::string& type) {
+  return type == "AWS::DynamoDB::Table" || type == "AWS::DynamoDB::GlobalTable" ||
+         type == "AWS::Serverless::SimpleTable";
+}
+
 class Importer {
  public:
   Importer(const YamlDocument& doc, std::string file, std::string dir,
@@ -69,6 +77,7 @@ class Importer {
  private:
   ProjectResult Done() {
     ProjectResult result;
+    result.warnings = std::move(warnings_);
     if (problems_.empty()) {
       result.apis = std::move(apis_);
     } else {
@@ -77,12 +86,22 @@ class Importer {
     return result;
   }
 
-  void Problem(const std::string& template_path, std::string expected, std::string found) {
+  void Problem(const std::string& path, std::string expected, std::string found) {
+    problems_.push_back(At(path, std::move(expected), std::move(found)));
+  }
+
+  // What runs, but not as deployed: `found` says what happens, `expected` how to avoid it.
+  void Warning(const std::string& path, std::string expected, std::string found) {
+    warnings_.push_back(At(path, std::move(expected), std::move(found)));
+  }
+
+  ConfigProblem At(const std::string& template_path, std::string expected,
+                   std::string found) const {
     const std::string path = Display(template_path);
     const int line = doc_.LineOf(path);
-    problems_.push_back(ConfigProblem{line == 0 ? file_ : file_ + ":" + std::to_string(line),
-                                      path.empty() ? "(template)" : path, std::move(expected),
-                                      std::move(found)});
+    return ConfigProblem{line == 0 ? file_ : file_ + ":" + std::to_string(line),
+                         path.empty() ? "(template)" : path, std::move(expected),
+                         std::move(found)};
   }
 
   // A template path as the user's file names it (see GeneratedTemplate).
@@ -260,7 +279,7 @@ class Importer {
       const std::string type = TypeOf(id);
       ResourceValues& values = context_.resources[id];
       const Json::Value props = Properties(id);
-      if (type == "AWS::DynamoDB::Table" || type == "AWS::Serverless::SimpleTable") {
+      if (IsTable(type)) {
         std::string name = stack_ + "-" + id;
         if (auto given = ResolveString(props, "TableName", PropsPath(id), "a table name", false)) {
           name = *given;
@@ -283,8 +302,94 @@ class Importer {
         values.attributes["ApiId"] = id;
         values.attributes["ApiEndpoint"] =
             "wss://" + id + ".execute-api." + region_ + ".amazonaws.com";
+      } else {
+        NameOtherResource(id, type, props, &values);
       }
     }
+    // A Version's or Alias's Ref is the function's ARN with a qualifier (CDK's fn.currentVersion,
+    // fn.addAlias('live')), which an integration may invoke instead of the function.
+    for (const std::string& id : Resources().getMemberNames()) {
+      const std::string type = TypeOf(id);
+      if (skipped_.count(id) != 0 ||
+          (type != "AWS::Lambda::Version" && type != "AWS::Lambda::Alias")) {
+        continue;
+      }
+      const std::string function = FunctionNamed(Resources()[id]["Properties"]["FunctionName"]);
+      if (function.empty()) continue;
+      const std::string arn = context_.resources[function].attributes["Arn"].asString();
+      ResourceValues& values = context_.resources[id];
+      if (type == "AWS::Lambda::Version") {
+        values.ref = arn + ":1";
+        values.attributes["Version"] = "1";
+        values.attributes["FunctionArn"] = arn;
+      } else {
+        const Json::Value& name = Resources()[id]["Properties"]["Name"];
+        values.ref = arn + ":" + (name.isString() ? name.asString() : id);
+      }
+    }
+  }
+
+  // What a CDK app's functions commonly get in their environment from resources wsgw does not
+  // run (queue.queueArn, topic.topicArn, bucket.bucketArn, key.keyArn, role.roleArn): the Ref and
+  // attributes CloudFormation gives, with this stack's made-up physical names, so the handlers
+  // start; calls to those services still go wherever their SDK points.
+  void NameOtherResource(const std::string& id, const std::string& type, const Json::Value& props,
+                         ResourceValues* values) {
+    auto given = [&](const char* key, std::string fallback) {
+      const Json::Value& v = props[key];
+      return v.isString() ? v.asString() : fallback;
+    };
+    const std::string where = region_ + ":" + account_ + ":";
+    const std::string physical = stack_ + "-" + id;
+    if (type == "AWS::SQS::Queue") {
+      const std::string name = given("QueueName", physical);
+      const std::string url = "https://sqs." + region_ + ".amazonaws.com/" + account_ + "/" + name;
+      values->ref = url;
+      values->attributes["Arn"] = "arn:aws:sqs:" + where + name;
+      values->attributes["QueueName"] = name;
+      values->attributes["QueueUrl"] = url;
+    } else if (type == "AWS::SNS::Topic") {
+      const std::string name = given("TopicName", physical);
+      values->ref = "arn:aws:sns:" + where + name;
+      values->attributes["TopicArn"] = values->ref;
+      values->attributes["TopicName"] = name;
+    } else if (type == "AWS::S3::Bucket") {
+      std::string name = given("BucketName", physical);
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      values->ref = name;
+      values->attributes["Arn"] = "arn:aws:s3:::" + name;
+      values->attributes["DomainName"] = name + ".s3.amazonaws.com";
+      values->attributes["RegionalDomainName"] = name + ".s3." + region_ + ".amazonaws.com";
+    } else if (type == "AWS::KMS::Key") {
+      values->ref = id;
+      values->attributes["Arn"] = "arn:aws:kms:" + where + "key/" + id;
+      values->attributes["KeyId"] = id;
+    } else if (type == "AWS::IAM::Role") {
+      const std::string name = given("RoleName", physical);
+      values->ref = name;
+      values->attributes["Arn"] = "arn:aws:iam::" + account_ + ":role/" + name;
+      values->attributes["RoleId"] = "AROA" + id;
+    } else if (type == "AWS::SecretsManager::Secret") {
+      values->ref = "arn:aws:secretsmanager:" + where + "secret:" + given("Name", physical);
+      values->attributes["Id"] = values->ref;
+    }
+  }
+
+  // The logical id of the function a Version's or Alias's FunctionName names ({"Ref": Fn},
+  // {"Fn::GetAtt": [Fn, "Arn"]} or the function's name), else "".
+  std::string FunctionNamed(const Json::Value& value) {
+    std::string id = RefName(value);
+    if (id.empty() && value.isObject() && value["Fn::GetAtt"].isArray() &&
+        value["Fn::GetAtt"][0].isString()) {
+      id = value["Fn::GetAtt"][0].asString();
+    }
+    if (!id.empty()) return function_names_.count(id) != 0 ? id : "";
+    if (!value.isString()) return "";
+    for (const auto& [function_id, name] : function_names_) {
+      if (name == value.asString()) return function_id;
+    }
+    return "";
   }
 
   std::vector<std::string> WebSocketApis() {
@@ -394,6 +499,27 @@ class Importer {
       RouteConfig config;
       config.key = *key;
       config.function = function->name;
+      std::optional<std::string> authorization =
+          ResolveString(route_props, "AuthorizationType", path,
+                        "\"NONE\", \"CUSTOM\" (a Lambda REQUEST authorizer) or \"AWS_IAM\"", false);
+      if (authorization && *authorization == "CUSTOM") {
+        if (*key != "$connect") {
+          Problem(PathMember(path, "AuthorizationType"),
+                  "an authorizer only on $connect (API Gateway authorizes a WebSocket once, at "
+                  "connect)",
+                  "\"CUSTOM\" on " + *key);
+        } else {
+          config.authorizer = Authorizer(route_props, path, &api);
+        }
+      } else if (authorization && *authorization == "AWS_IAM") {
+        Warning(PathMember(path, "AuthorizationType"), "",
+                "AWS_IAM authorization is not checked: wsgw does not verify SigV4 signatures, so "
+                "every client is let in");
+      } else if (authorization && *authorization != "NONE") {
+        Problem(PathMember(path, "AuthorizationType"),
+                "\"NONE\", \"CUSTOM\" (a Lambda REQUEST authorizer) or \"AWS_IAM\"",
+                DescribeValue(Json::Value(*authorization)));
+      }
       api.functions[function->name] = std::move(*function);
       api.routes[*key] = config;
       route_keys[id] = *key;
@@ -432,6 +558,68 @@ class Importer {
     apis_.push_back(std::move(api));
   }
 
+  // The $connect route's AWS::ApiGatewayV2::Authorizer (CDK's WebSocketLambdaAuthorizer): a
+  // REQUEST authorizer whose function joins the API's functions.
+  std::optional<AuthorizerConfig> Authorizer(const Json::Value& route_props,
+                                             const std::string& route_path, ApiConfig* api) {
+    const std::string id = RefName(route_props["AuthorizerId"]);
+    if (id.empty() || context_.resources.count(id) == 0 ||
+        TypeOf(id) != "AWS::ApiGatewayV2::Authorizer") {
+      Problem(PathMember(route_path, "AuthorizerId"),
+              "the Ref of an AWS::ApiGatewayV2::Authorizer of this template",
+              route_props.isMember("AuthorizerId") ? DescribeValue(route_props["AuthorizerId"])
+                                                   : kMissing);
+      return std::nullopt;
+    }
+    const Json::Value props = Properties(id);
+    const std::string path = PropsPath(id);
+    std::optional<std::string> type =
+        ResolveString(props, "AuthorizerType", path, "\"REQUEST\"", true);
+    if (!type) return std::nullopt;
+    if (*type != "REQUEST") {
+      Problem(PathMember(path, "AuthorizerType"),
+              "\"REQUEST\" (WebSocket APIs have Lambda REQUEST authorizers only)",
+              DescribeValue(Json::Value(*type)));
+      return std::nullopt;
+    }
+    const std::string expected =
+        "an AuthorizerUri naming a function of this template, such as !Sub "
+        "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
+    std::optional<std::string> uri = ResolveString(props, "AuthorizerUri", path, expected, true);
+    if (!uri) return std::nullopt;
+    std::optional<std::string> function_id = FunctionForUri(*uri);
+    if (!function_id) {
+      Problem(PathMember(path, "AuthorizerUri"), expected, DescribeValue(Json::Value(*uri)));
+      return std::nullopt;
+    }
+    std::optional<FunctionConfig> function = Function(*function_id);
+    if (!function) return std::nullopt;
+    AuthorizerConfig authorizer;
+    authorizer.name = ResolveString(props, "Name", path, "a name", false).value_or(id);
+    authorizer.function = function->name;
+    const std::string sources_path = PathMember(path, "IdentitySource");
+    if (props.isMember("IdentitySource")) {
+      std::optional<Json::Value> sources = Resolve(props["IdentitySource"], sources_path);
+      if (!sources) return std::nullopt;
+      Json::Value list = sources->isArray() ? *sources : Json::Value(Json::arrayValue);
+      if (sources->isString()) list.append(*sources);
+      for (Json::ArrayIndex i = 0; i < list.size(); ++i) {
+        const std::string source = StringOf(list[i]);
+        if (source.rfind("route.request.header.", 0) != 0 &&
+            source.rfind("route.request.querystring.", 0) != 0) {
+          Problem(sources->isArray() ? PathIndex(sources_path, i) : sources_path,
+                  "route.request.header.<Name> or route.request.querystring.<name> (wsgw has no "
+                  "stage variables or context identity sources)",
+                  DescribeValue(list[i]));
+          continue;
+        }
+        authorizer.identitySources.push_back(source);
+      }
+    }
+    api->functions[function->name] = std::move(*function);
+    return authorizer;
+  }
+
   // The function an AWS_PROXY integration invokes, by the function ARN in its IntegrationUri.
   std::optional<std::string> IntegrationFunction(const std::string& id) {
     const Json::Value props = Properties(id);
@@ -449,12 +637,29 @@ class Importer {
         "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
     std::optional<std::string> uri = ResolveString(props, "IntegrationUri", path, expected, true);
     if (!uri) return std::nullopt;
-    for (const auto& [function_id, name] : function_names_) {
-      const Json::Value& arn = context_.resources[function_id].attributes["Arn"];
-      const std::string needle = "functions/" + arn.asString() + "/invocations";
-      if (uri->find(needle) != std::string::npos || *uri == arn.asString()) return function_id;
-    }
+    if (std::optional<std::string> function = FunctionForUri(*uri)) return function;
     Problem(PathMember(path, "IntegrationUri"), expected, DescribeValue(Json::Value(*uri)));
+    return std::nullopt;
+  }
+
+  // The function an invocation URI (or a bare ARN) names, also through a version or alias
+  // qualifier (".../functions/arn:...:function:Fn:live/invocations").
+  std::optional<std::string> FunctionForUri(const std::string& uri) {
+    const std::string suffix = "/invocations";
+    const bool invocations = uri.size() > suffix.size() &&
+                             uri.compare(uri.size() - suffix.size(), suffix.size(), suffix) == 0;
+    for (const auto& [function_id, name] : function_names_) {
+      const std::string arn = context_.resources[function_id].attributes["Arn"].asString();
+      const std::string needle = "functions/" + arn;
+      const size_t at = uri.find(needle);
+      if (uri == arn || uri.rfind(arn + ":", 0) == 0) return function_id;
+      if (at == std::string::npos || !invocations) continue;
+      const size_t end = at + needle.size();
+      if (uri.compare(end, std::string::npos, suffix) == 0 ||
+          (uri[end] == ':' && uri.find('/', end) == uri.size() - suffix.size())) {
+        return function_id;
+      }
+    }
     return std::nullopt;
   }
 
@@ -571,9 +776,26 @@ class Importer {
     };
     const Json::Value& asset = Resources()[id]["Metadata"]["aws:asset:path"];
     if (asset.isString()) {
-      return folder(asset.asString(),
-                    PathMember(PathMember(PathMember("Resources", id), "Metadata"),
-                               "aws:asset:path"));
+      const std::string at =
+          PathMember(PathMember(PathMember("Resources", id), "Metadata"), "aws:asset:path");
+      fs::path p = fs::path(asset.asString()).is_absolute() ? fs::path(asset.asString())
+                                                            : fs::path(dir_) / asset.asString();
+      std::error_code ec;
+      if (fs::is_regular_file(p, ec)) {
+        Problem(at, "a folder with the function's code (wsgw runs handlers from their files)",
+                DescribeValue(Json::Value(p.lexically_normal().string())) +
+                    " (a file: Code.fromAsset of a .zip or a jar; give Code.fromAsset the folder "
+                    "instead)");
+        return "";
+      }
+      if (!fs::exists(p, ec)) {
+        Problem(at, "a folder with the function's code",
+                DescribeValue(Json::Value(p.lexically_normal().string())) +
+                    " (missing: cdk.out is older than the template or incomplete; run `cdk "
+                    "synth` again)");
+        return "";
+      }
+      return folder(asset.asString(), at);
     }
     if (sam) {
       if (!props.isMember("CodeUri")) return dir_;
@@ -634,9 +856,18 @@ class Importer {
     std::vector<TableConfig> tables;
     for (const auto& [id, values] : context_.resources) {
       const std::string type = TypeOf(id);
-      if (type != "AWS::DynamoDB::Table" && type != "AWS::Serverless::SimpleTable") continue;
+      if (!IsTable(type)) continue;
       const std::string path = PropsPath(id);
-      std::optional<Json::Value> props = Resolve(Properties(id), path);
+      // Only what CreateTable needs: the rest (SSESpecification with a KMS key's Arn, Kinesis
+      // streams, Replicas, Tags) may name attributes wsgw does not model.
+      const Json::Value all = Properties(id);
+      Json::Value wanted(Json::objectValue);
+      for (const char* key : {"PrimaryKey", "AttributeDefinitions", "KeySchema",
+                              "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
+                              "TimeToLiveSpecification"}) {
+        if (all.isMember(key)) wanted[key] = all[key];
+      }
+      std::optional<Json::Value> props = Resolve(wanted, path);
       if (!props) continue;
       TableConfig table;
       table.name = values.ref.asString();
@@ -714,6 +945,7 @@ class Importer {
   std::string stack_;
   std::set<std::string> skipped_;                      // resources whose Condition is false
   std::map<std::string, std::string> function_names_;  // function logical id -> its name
+  std::vector<ConfigProblem> warnings_;
   std::map<std::string, FunctionConfig> functions_;
   std::set<std::string> failed_functions_;
   std::vector<ApiConfig> apis_;

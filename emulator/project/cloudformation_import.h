@@ -32,8 +32,8 @@ struct ProjectResult {
   std::vector<ApiConfig> apis;
   std::vector<ConfigProblem> problems;  // empty exactly when apis is non-empty
   // What was mapped with a loss the user should know of (an unsupported variable source, a
-  // plugin wsgw does not run); they do not stop the project. `found` says what happened,
-  // `expected` (may be empty) what would avoid it.
+  // plugin wsgw does not run, an AWS_IAM route that lets every client in); they do not stop the
+  // project. `found` says what happened, `expected` (may be empty) what would avoid it.
   std::vector<ConfigProblem> warnings;
 };
 

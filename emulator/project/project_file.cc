@@ -16,6 +16,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() > suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 bool IsServerlessName(const std::string& name) {
   return name == "serverless.yml" || name == "serverless.yaml" || name == "serverless.json";
 }
@@ -33,25 +38,42 @@ ProjectResult LoadRoutesAsProject(const std::string& path) {
 
 ProjectFileChoice FindProjectFile(const std::string& dir) {
   std::error_code ec;
-  for (const char* name : {"serverless.yml", "serverless.yaml", "serverless.json", "template.yaml", "template.yml", "template.json"}) {
+  for (const char* name : {"serverless.yml", "serverless.yaml", "serverless.json", "template.yaml",
+                           "template.yml", "template.json"}) {
     const fs::path candidate = fs::path(dir) / name;
-    if (fs::is_regular_file(candidate, ec)) return {candidate.string(), ""};
+    if (fs::is_regular_file(candidate, ec)) return {candidate.string(), "", {}};
   }
+  // A CDK app's stacks; a nested stack's template is part of its parent's, never run alone.
   std::vector<std::string> synthesized;
   for (const auto& entry : fs::directory_iterator(fs::path(dir) / "cdk.out", ec)) {
     const std::string name = entry.path().filename().string();
-    const std::string suffix = ".template.json";
-    if (name.size() > suffix.size() &&
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (EndsWith(name, ".template.json") && !EndsWith(name, ".nested.template.json")) {
       synthesized.push_back(entry.path().string());
     }
   }
-  if (!synthesized.empty()) {
-    std::sort(synthesized.begin(), synthesized.end());
-    return {synthesized.front(), ""};
+  std::sort(synthesized.begin(), synthesized.end());
+  if (synthesized.size() > 1) {
+    // An app with several stacks: the one with the WebSocket API, not whichever sorts first.
+    std::vector<std::string> websocket;
+    for (const std::string& file : synthesized) {
+      std::ifstream in(file, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (text.str().find("\"WEBSOCKET\"") != std::string::npos) websocket.push_back(file);
+    }
+    if (!websocket.empty()) synthesized = websocket;
   }
-  return {"", "no serverless.yml, serverless.yaml, serverless.json, template.yaml, template.yml, template.json or cdk.out/*.template.json in " +
-                  dir};
+  if (!synthesized.empty()) {
+    ProjectFileChoice choice{synthesized.front(), "", {}};
+    for (size_t i = 1; i < synthesized.size(); ++i) {
+      choice.others.push_back(synthesized[i]);
+    }
+    return choice;
+  }
+  return {"",
+          "no serverless.yml, serverless.yaml, serverless.json, template.yaml, template.yml, "
+          "template.json or cdk.out/*.template.json in " + dir,
+          {}};
 }
 
 ProjectResult LoadProjectFile(const std::string& path, const ProjectOptions& options) {

@@ -328,6 +328,19 @@ async function loadUserModule(appRoot, moduleRoot, moduleName) {
   const extensionless = requireIfExists(base);
   if (extensionless) return extensionless;
   const typeModule = nearestPackageIsTypeModule(path.dirname(base));
+  const bundle = async (source, reason = null) => {
+    const { bundleTypeScript, isEsmSource } = await import('./node_typescript.mjs');
+    const esm = isEsmSource(source, typeModule);
+    bundled = { ...(await bundleTypeScript({ root: appRoot, file: source, esm })), reason };
+    process.setSourceMapsEnabled(true);
+    return esm ? importIfExists(bundled.outFile) : requireIfExists(bundled.outFile);
+  };
+  const javascript = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find(fs.existsSync);
+  if (javascript) {
+    const { needsBundling } = await import('./node_typescript.mjs');
+    const reason = needsBundling(javascript);
+    if (reason) return bundle(javascript, reason);
+  }
   if (!typeModule) {
     const loaded = requireIfExists(`${base}.js`);
     if (loaded) return loaded;
@@ -338,13 +351,7 @@ async function loadUserModule(appRoot, moduleRoot, moduleName) {
     requireIfExists(`${base}.cjs`);
   if (loaded) return loaded;
   const typescript = ['.ts', '.mts', '.cts'].map((ext) => base + ext).find(fs.existsSync);
-  if (typescript) {
-    const { bundleTypeScript, isEsmSource } = await import('./node_typescript.mjs');
-    const esm = isEsmSource(typescript, typeModule);
-    bundled = await bundleTypeScript({ root: appRoot, file: typescript, esm });
-    process.setSourceMapsEnabled(true);
-    return esm ? importIfExists(bundled.outFile) : requireIfExists(bundled.outFile);
-  }
+  if (typescript) return bundle(typescript);
   let resolved;
   try {
     resolved = require.resolve(moduleName, { paths: [appRoot, path.resolve(appRoot, moduleRoot)] });
@@ -579,6 +586,7 @@ class WorkerPool {
     this.lastScan = { at: 0, tookMs: 0 };
     this.changedAt = null; // when the change that made this generation was seen
     this.esbuildReported = null;
+    this.reasonReported = null; // why a .js handler is bundled, said once
     this.nextId = 1;
   }
 
@@ -628,6 +636,10 @@ class WorkerPool {
     if (this.esbuildReported !== typescript.esbuild) {
       this.esbuildReported = typescript.esbuild;
       say(`bundling TypeScript with ${typescript.esbuild}`);
+    }
+    if (typescript.reason && this.reasonReported !== typescript.reason) {
+      this.reasonReported = typescript.reason;
+      say(`bundling ${path.relative(this.config.root, typescript.file)}: ${typescript.reason}`);
     }
     const sinceChange =
       this.changedAt === null ? '' : `, ready ${Date.now() - this.changedAt} ms after the change`;

@@ -95,6 +95,7 @@ export async function startGateway({
     routeArgs.push('--routes', file);
   }
   const fullArgs = [...routeArgs, '--port', '0', '--ready-file', readyFile, ...args];
+  const startedAt = performance.now();
   const proc = spawn(WSGW_BIN, fullArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,6 +129,7 @@ export async function startGateway({
 
   const deadline = Date.now() + readyTimeoutMs;
   let ready;
+  let readyMs;
   for (;;) {
     if (exitResult) {
       await closed;
@@ -142,6 +144,7 @@ export async function startGateway({
     if (existsSync(readyFile)) {
       try {
         ready = JSON.parse(await readFile(readyFile, 'utf8'));
+        readyMs = performance.now() - startedAt;
         break;
       } catch {
         // A non-atomic writer could be caught mid-write; the next poll decides.
@@ -160,6 +163,7 @@ export async function startGateway({
   return {
     proc,
     ready,
+    readyMs, // from spawn to the ready file's appearance (polled every 25 ms)
     readyFile,
     dir,
     port: ready.port,

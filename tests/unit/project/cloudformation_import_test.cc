@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "project/project_file.h"
 
@@ -124,6 +125,248 @@ TEST(CloudFormationImport, BadYamlNamesTheLine) {
   ASSERT_EQ(result.problems.size(), 1u);
   EXPECT_EQ(result.problems[0].file.rfind("t.yaml:", 0), 0u);
   EXPECT_NE(result.problems[0].file, "t.yaml");
+}
+
+const std::string kCdk = std::string(WSGW_FIXTURES_DIR) + "/projects/cdk-node";
+const std::string kCdkTemplate = kCdk + "/cdk.out/ChatStack.template.json";
+
+TEST(CloudFormationImport, CdkSynthesizedStackMapsToOneApi) {
+  ProjectResult result = LoadProjectFile(kCdkTemplate, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  ASSERT_EQ(result.apis.size(), 1u);
+  const ApiConfig& api = result.apis[0];
+  EXPECT_EQ(api.name, "cdk-chat");
+  EXPECT_EQ(api.stage, "prod");
+  EXPECT_EQ(api.RouteKeys(), (std::vector<std::string>{"$connect", "$disconnect", "sendmessage"}));
+  EXPECT_TRUE(api.FindRoute("sendmessage")->routeResponse);
+  EXPECT_FALSE(api.FindRoute("$connect")->routeResponse);
+  const FunctionConfig* connect = api.FunctionFor("$connect");
+  ASSERT_NE(connect, nullptr);
+  EXPECT_EQ(connect->name, "ConnectHandler2FFD52D8");
+  EXPECT_EQ(connect->runtime, "nodejs");
+  EXPECT_EQ(connect->handler, "index.handler");
+  EXPECT_EQ(connect->codeDir,
+            kCdk + "/cdk.out/asset.8283ac49ff97016d1d7ee7a582c3373bb9f629975a1596bded7f2386053de06e");
+  EXPECT_EQ(connect->timeoutMs, 10000);
+  EXPECT_EQ(connect->env.at("TABLE_NAME"), "ChatStack-ConnectionsTable8000B8A1");
+  EXPECT_EQ(connect->env.at("ROOM_INDEX"), "byRoom");
+  EXPECT_EQ(api.FunctionFor("sendmessage")->name, "SendMessageHandlerDCEABF13");
+  EXPECT_EQ(api.FunctionFor("$disconnect")->name, "DisconnectHandlerCB7ED6F7");
+  EXPECT_EQ(api.functions.size(), 3u);
+  ASSERT_EQ(api.tables.size(), 1u);
+  const TableConfig& table = api.tables[0];
+  EXPECT_EQ(table.name, "ChatStack-ConnectionsTable8000B8A1");
+  EXPECT_EQ(table.hashKey.name, "connectionId");
+  ASSERT_EQ(table.indexes.size(), 1u);
+  EXPECT_EQ(table.indexes[0].name, "byRoom");
+  EXPECT_EQ(table.indexes[0].hashKey.name, "roomId");
+  EXPECT_EQ(table.indexes[0].projection, "KEYS_ONLY");
+  EXPECT_EQ(table.ttlAttribute, std::optional<std::string>("expiresAt"));
+}
+
+TEST(CloudFormationImport, CdkMetadataConditionFollowsTheRegion) {
+  // CDKMetadata exists only where its Condition holds; either way it is ignored.
+  ProjectOptions options;
+  options.parameters["AWS::Region"] = "xx-nowhere-1";
+  ProjectResult result = LoadProjectFile(kCdkTemplate, options);
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  EXPECT_EQ(result.apis.size(), 1u);
+}
+
+const char kCdkTableV2[] = R"({
+ "Resources": {
+  "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "WEBSOCKET"}},
+  "Route": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Api"},
+    "RouteKey": "$default", "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Int"}]]}}},
+  "Int": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "Api"},
+    "IntegrationType": "AWS_PROXY", "IntegrationUri": {"Fn::Join": ["", ["arn:",
+    {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+    ":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": ["Fn", "Arn"]}, "/invocations"]]}}},
+  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12",
+    "Handler": "app.handler", "Code": {"S3Key": "x.zip"}}, "Metadata": {"aws:asset:path": "ASSET"}},
+  "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+  "TableCD117FA1": {"Type": "AWS::DynamoDB::GlobalTable", "Properties": {
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                             {"AttributeName": "sk", "AttributeType": "N"}],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "BillingMode": "PAY_PER_REQUEST",
+    "Replicas": [{"Region": {"Ref": "AWS::Region"}}],
+    "SSESpecification": {"SSEEnabled": true, "SSEType": "KMS"},
+    "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+    "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": true}}},
+  "Table2": {"Type": "AWS::DynamoDB::Table", "Properties": {
+    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+    "SSESpecification": {"SSEEnabled": true, "KMSMasterKeyId": {"Fn::GetAtt": ["Key", "Arn"]}},
+    "KinesisStreamSpecification": {"StreamArn": {"Fn::GetAtt": ["Stream", "Arn"]}}}},
+  "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}}
+ }
+})";
+
+std::string WithAsset(std::string text, const std::string& asset) {
+  text.replace(text.find("ASSET"), 5, asset);
+  return text;
+}
+
+TEST(CloudFormationImport, CdkTableV2IsAGlobalTableAndUnmodeledTablePropertiesAreIgnored) {
+  ProjectResult result =
+      ParseCloudFormation(WithAsset(kCdkTableV2, "src"), "Stack.template.json", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  ASSERT_EQ(result.apis.size(), 1u);
+  ASSERT_EQ(result.apis[0].tables.size(), 2u);
+  const TableConfig& global = result.apis[0].tables[1];  // tables are in name order
+  EXPECT_EQ(global.name, "Stack-TableCD117FA1");
+  EXPECT_EQ(global.hashKey.name, "pk");
+  ASSERT_TRUE(global.rangeKey.has_value());
+  EXPECT_EQ(global.rangeKey->type, "N");
+  EXPECT_EQ(global.ttlAttribute, std::optional<std::string>("ttl"));
+  EXPECT_EQ(result.apis[0].tables[0].name, "Stack-Table2");
+}
+
+TEST(CloudFormationImport, CdkAssetFolderMissingSaysToSynthAgain) {
+  ProjectResult result = ParseCloudFormation(WithAsset(kCdkTableV2, "asset.0123abcd"),
+                                             "Stack.template.json", kSam, {});
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_EQ(result.problems[0].path, "Resources.Fn.Metadata.aws:asset:path");
+  EXPECT_NE(result.problems[0].found.find("cdk synth"), std::string::npos)
+      << result.problems[0].ToString();
+}
+
+TEST(CloudFormationImport, CdkAssetThatIsAFileIsAProblem) {
+  ProjectResult result =
+      ParseCloudFormation(WithAsset(kCdkTableV2, "template.yaml"), "Stack.template.json", kSam, {});
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_NE(result.problems[0].found.find("a file"), std::string::npos)
+      << result.problems[0].ToString();
+}
+
+// CDK's WebSocketLambdaAuthorizer on $connect, and an integration through fn.addAlias('live').
+const char kCdkAuthorizer[] = R"({
+ "Resources": {
+  "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": "WEBSOCKET"}},
+  "ConnectRoute": {"Type": "AWS::ApiGatewayV2::Route", "Properties": {"ApiId": {"Ref": "Api"},
+    "RouteKey": "$connect", "AuthorizationType": "AUTHORIZATION", "AuthorizerId": {"Ref": "Auth"},
+    "Target": {"Fn::Join": ["", ["integrations/", {"Ref": "Int"}]]}}},
+  "Int": {"Type": "AWS::ApiGatewayV2::Integration", "Properties": {"ApiId": {"Ref": "Api"},
+    "IntegrationType": "AWS_PROXY", "IntegrationUri": {"Fn::Join": ["", ["arn:",
+    {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+    ":lambda:path/2015-03-31/functions/", {"Ref": "FnAliaslive1234ABCD"}, "/invocations"]]}}},
+  "Auth": {"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": {"ApiId": {"Ref": "Api"},
+    "AuthorizerType": "REQUEST", "Name": "TokenAuthorizer",
+    "IdentitySource": ["route.request.header.Authorization", "route.request.querystring.token"],
+    "AuthorizerUri": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:",
+    {"Ref": "AWS::Region"}, ":lambda:path/2015-03-31/functions/",
+    {"Fn::GetAtt": ["AuthFn5C3D2E1F", "Arn"]}, "/invocations"]]}}},
+  "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "nodejs20.x",
+    "Handler": "index.handler", "Code": {"S3Key": "x.zip"}}, "Metadata": {"aws:asset:path": "src"}},
+  "FnCurrentVersion0123ABCD": {"Type": "AWS::Lambda::Version",
+    "Properties": {"FunctionName": {"Ref": "Fn"}}},
+  "FnAliaslive1234ABCD": {"Type": "AWS::Lambda::Alias", "Properties": {
+    "FunctionName": {"Ref": "Fn"}, "Name": "live",
+    "FunctionVersion": {"Fn::GetAtt": ["FnCurrentVersion0123ABCD", "Version"]}}},
+  "AuthFn5C3D2E1F": {"Type": "AWS::Lambda::Function", "Properties": {"Runtime": "python3.12",
+    "Handler": "app.authorize", "Code": {"S3Key": "y.zip"}}, "Metadata": {"aws:asset:path": "src"}}
+ }
+})";
+
+std::string WithAuthorization(const std::string& type) {
+  std::string text = kCdkAuthorizer;
+  text.replace(text.find("AUTHORIZATION"), 13, type);
+  return text;
+}
+
+TEST(CloudFormationImport, CdkLambdaAuthorizerOnConnectAndAnAliasIntegrationMap) {
+  ProjectResult result =
+      ParseCloudFormation(WithAuthorization("CUSTOM"), "Stack.template.json", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  ASSERT_EQ(result.apis.size(), 1u);
+  const ApiConfig& api = result.apis[0];
+  EXPECT_EQ(api.FunctionFor("$connect")->name, "Fn");
+  const RouteConfig* connect = api.FindRoute("$connect");
+  ASSERT_TRUE(connect->authorizer.has_value());
+  EXPECT_EQ(connect->authorizer->name, "TokenAuthorizer");
+  EXPECT_EQ(connect->authorizer->function, "AuthFn5C3D2E1F");
+  EXPECT_EQ(connect->authorizer->identitySources,
+            (std::vector<std::string>{"route.request.header.Authorization",
+                                      "route.request.querystring.token"}));
+  ASSERT_EQ(api.functions.count("AuthFn5C3D2E1F"), 1u);
+  EXPECT_EQ(api.functions.at("AuthFn5C3D2E1F").handler, "app.authorize");
+  EXPECT_TRUE(result.warnings.empty());
+}
+
+TEST(CloudFormationImport, CdkIamAuthorizationRunsWithAWarning) {
+  ProjectResult result =
+      ParseCloudFormation(WithAuthorization("AWS_IAM"), "Stack.template.json", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  EXPECT_FALSE(result.apis[0].FindRoute("$connect")->authorizer.has_value());
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_EQ(result.warnings[0].file, "Stack.template.json:5");
+  EXPECT_EQ(result.warnings[0].path, "Resources.ConnectRoute.Properties.AuthorizationType");
+  EXPECT_NE(result.warnings[0].found.find("every client"), std::string::npos);
+}
+
+TEST(CloudFormationImport, AuthorizerIdentitySourceWsgwCannotReadIsAProblem) {
+  std::string text = WithAuthorization("CUSTOM");
+  text.replace(text.find("route.request.querystring.token"), 31, "stageVariables.secret");
+  ProjectResult result = ParseCloudFormation(text, "Stack.template.json", kSam, {});
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_EQ(result.problems[0].path, "Resources.Auth.Properties.IdentitySource[1]");
+  EXPECT_NE(result.problems[0].found.find("stageVariables.secret"), std::string::npos);
+}
+
+TEST(CloudFormationImport, CdkEnvironmentFromQueuesTopicsBucketsAndRolesResolves) {
+  std::string text = kCdkTableV2;
+  const std::string fn_props = R"("Handler": "app.handler", "Code": {"S3Key": "x.zip"}})";
+  text.replace(text.find(fn_props), fn_props.size(),
+               R"("Handler": "app.handler", "Code": {"S3Key": "x.zip"},
+    "Role": {"Fn::GetAtt": ["FnServiceRole1A2B3C4D", "Arn"]},
+    "Environment": {"Variables": {
+      "QUEUE_ARN": {"Fn::GetAtt": ["Queue4A7E3555", "Arn"]}, "QUEUE_URL": {"Ref": "Queue4A7E3555"},
+      "TOPIC": {"Ref": "TopicBFC7AF6E"}, "BUCKET": {"Ref": "UploadsBucket5E5E9B64"},
+      "BUCKET_ARN": {"Fn::GetAtt": ["UploadsBucket5E5E9B64", "Arn"]},
+      "KEY": {"Fn::GetAtt": ["Key", "Arn"]}}}})");
+  text.replace(text.find(R"("Key": {)"), 0, R"(
+  "Queue4A7E3555": {"Type": "AWS::SQS::Queue"},
+  "TopicBFC7AF6E": {"Type": "AWS::SNS::Topic"},
+  "UploadsBucket5E5E9B64": {"Type": "AWS::S3::Bucket"},
+  "FnServiceRole1A2B3C4D": {"Type": "AWS::IAM::Role"},
+  )");
+  ProjectResult result =
+      ParseCloudFormation(WithAsset(text, "src"), "Stack.template.json", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  const std::map<std::string, std::string>& env = result.apis[0].FunctionFor("$default")->env;
+  EXPECT_EQ(env.at("QUEUE_ARN"), "arn:aws:sqs:us-east-1:123456789012:Stack-Queue4A7E3555");
+  EXPECT_EQ(env.at("QUEUE_URL"),
+            "https://sqs.us-east-1.amazonaws.com/123456789012/Stack-Queue4A7E3555");
+  EXPECT_EQ(env.at("TOPIC"), "arn:aws:sns:us-east-1:123456789012:Stack-TopicBFC7AF6E");
+  EXPECT_EQ(env.at("BUCKET"), "stack-uploadsbucket5e5e9b64");
+  EXPECT_EQ(env.at("BUCKET_ARN"), "arn:aws:s3:::stack-uploadsbucket5e5e9b64");
+  EXPECT_EQ(env.at("KEY"), "arn:aws:kms:us-east-1:123456789012:key/Key");
+}
+
+TEST(ProjectFile, FindsTheCdkStackWithTheWebSocketApiAndSkipsNestedStacks) {
+  EXPECT_EQ(FindProjectFile(kCdk).path, kCdkTemplate);
+  EXPECT_TRUE(FindProjectFile(kCdk).others.empty());
+
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / "wsgw-cdk-discovery";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "cdk.out");
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / "cdk.out" / name) << text;
+  };
+  write("AaaDataStack.template.json", R"({"Resources": {}})");
+  write("AaaChatStackNested1234ABCD.nested.template.json",
+        R"({"Resources": {"A": {"Properties": {"ProtocolType": "WEBSOCKET"}}}})");
+  write("ChatStack.template.json",
+        R"({"Resources": {"A": {"Properties": {"ProtocolType": "WEBSOCKET"}}}})");
+  write("ZzzChatStack.template.json",
+        R"({"Resources": {"A": {"Properties": {"ProtocolType": "WEBSOCKET"}}}})");
+  ProjectFileChoice choice = FindProjectFile(dir.string());
+  EXPECT_EQ(choice.path, (dir / "cdk.out" / "ChatStack.template.json").string());
+  EXPECT_EQ(choice.others,
+            (std::vector<std::string>{(dir / "cdk.out" / "ZzzChatStack.template.json").string()}));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ProjectFile, FindsTheTemplateInAFolder) {
