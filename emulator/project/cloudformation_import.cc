@@ -337,6 +337,15 @@ class Importer {
     for (const std::string& id : ResourcesOf(api_id, "AWS::ApiGatewayV2::Integration")) {
       if (auto function = IntegrationFunction(id)) integrations[id] = *function;
     }
+    std::map<std::string, AuthorizerConfig> authorizers;  // logical id -> mapped authorizer
+    std::set<std::string> broken_authorizers;
+    for (const std::string& id : ResourcesOf(api_id, "AWS::ApiGatewayV2::Authorizer")) {
+      if (auto authorizer = MapAuthorizer(id, &api)) {
+        authorizers[id] = std::move(*authorizer);
+      } else {
+        broken_authorizers.insert(id);
+      }
+    }
     std::map<std::string, std::string> route_keys;  // route logical id -> route key
     for (const std::string& id : ResourcesOf(api_id, "AWS::ApiGatewayV2::Route")) {
       const Json::Value route_props = Properties(id);
@@ -370,10 +379,15 @@ class Importer {
         }
         continue;
       }
+      bool authorizer_failed = false;
+      std::optional<AuthorizerConfig> authorizer =
+          RouteAuthorizer(id, *key, authorizers, broken_authorizers, &authorizer_failed);
+      if (authorizer_failed) continue;
       std::optional<FunctionConfig> function = Function(it->second);
       if (!function) continue;
       RouteConfig config;
       config.key = *key;
+      config.authorizer = std::move(authorizer);
       config.function = function->name;
       api.functions[function->name] = std::move(*function);
       api.routes[*key] = config;
@@ -425,18 +439,130 @@ class Importer {
               "\"AWS_PROXY\" (wsgw runs Lambda proxy integrations)", DescribeValue(Json::Value(*type)));
       return std::nullopt;
     }
+    return FunctionOfUri(props, path, "IntegrationUri");
+  }
+
+  // The function logical id whose ARN the Lambda invocation URI props[key] names (an
+  // Integration's IntegrationUri, an Authorizer's AuthorizerUri).
+  std::optional<std::string> FunctionOfUri(const Json::Value& props, const std::string& path,
+                                           const std::string& key) {
     const std::string expected =
-        "an IntegrationUri naming a function of this template, such as !Sub "
+        "an " + key + " naming a function of this template, such as !Sub "
         "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
-    std::optional<std::string> uri = ResolveString(props, "IntegrationUri", path, expected, true);
+    std::optional<std::string> uri = ResolveString(props, key, path, expected, true);
     if (!uri) return std::nullopt;
     for (const auto& [function_id, name] : function_names_) {
       const Json::Value& arn = context_.resources[function_id].attributes["Arn"];
       const std::string needle = "functions/" + arn.asString() + "/invocations";
       if (uri->find(needle) != std::string::npos || *uri == arn.asString()) return function_id;
     }
-    Problem(PathMember(path, "IntegrationUri"), expected, DescribeValue(Json::Value(*uri)));
+    Problem(PathMember(path, key), expected, DescribeValue(Json::Value(*uri)));
     return std::nullopt;
+  }
+
+  // An AWS::ApiGatewayV2::Authorizer: REQUEST, its function, IdentitySource (required, as
+  // CloudFormation requires it for WebSocket APIs' REQUEST authorizers) and Name.
+  std::optional<AuthorizerConfig> MapAuthorizer(const std::string& id, ApiConfig* api) {
+    const Json::Value props = Properties(id);
+    const std::string path = PropsPath(id);
+    const size_t problems_before = problems_.size();
+    AuthorizerConfig config;
+    if (auto type = ResolveString(props, "AuthorizerType", path, "\"REQUEST\"", true)) {
+      if (*type != "REQUEST") {
+        Problem(PathMember(path, "AuthorizerType"),
+                "\"REQUEST\" (the only authorizer type of WebSocket APIs)",
+                DescribeValue(Json::Value(*type)));
+      }
+    }
+    config.name = ResolveString(props, "Name", path, "a name", false).value_or(id);
+    if (config.name.empty()) config.name = id;
+    const std::string sources_path = PathMember(path, "IdentitySource");
+    const std::string sources_expected =
+        "a list of identity sources such as route.request.header.Authorization";
+    if (!props.isMember("IdentitySource")) {
+      Problem(sources_path, sources_expected, kMissing);
+    } else if (std::optional<Json::Value> sources = Resolve(props["IdentitySource"], sources_path)) {
+      if (!sources->isArray() || sources->empty()) {
+        Problem(sources_path, sources_expected, DescribeValue(*sources));
+      } else {
+        for (Json::ArrayIndex i = 0; i < sources->size(); ++i) {
+          const Json::Value& source = (*sources)[i];
+          std::string expected = "an identity source such as route.request.header.Authorization";
+          if (!source.isString() || !IsSupportedIdentitySource(source.asString(), &expected)) {
+            Problem(PathIndex(sources_path, i), expected, DescribeValue(source));
+            continue;
+          }
+          config.identitySources.push_back(source.asString());
+        }
+      }
+    }
+    if (std::optional<std::string> function_id = FunctionOfUri(props, path, "AuthorizerUri")) {
+      if (std::optional<FunctionConfig> function = Function(*function_id)) {
+        config.function = function->name;
+        api->functions[function->name] = std::move(*function);
+      }
+    }
+    if (problems_.size() != problems_before) return std::nullopt;
+    return config;
+  }
+
+  // A route's AuthorizationType and AuthorizerId: the Lambda authorizer it names (CUSTOM), none
+  // (NONE or absent), or a problem. `authorizers` holds this API's mapped authorizers; ids in
+  // `broken` already have problems of their own.
+  std::optional<AuthorizerConfig> RouteAuthorizer(
+      const std::string& route_id, const std::string& key,
+      const std::map<std::string, AuthorizerConfig>& authorizers,
+      const std::set<std::string>& broken, bool* failed) {
+    const Json::Value props = Properties(route_id);
+    const std::string path = PropsPath(route_id);
+    const std::string type =
+        ResolveString(props, "AuthorizationType", path, "\"NONE\" or \"CUSTOM\"", false)
+            .value_or("NONE");
+    const std::string type_path = PathMember(path, "AuthorizationType");
+    const std::string id_path = PathMember(path, "AuthorizerId");
+    *failed = true;
+    if (type == "NONE") {
+      if (props.isMember("AuthorizerId")) {
+        Problem(id_path, "an AuthorizerId only with AuthorizationType CUSTOM",
+                DescribeValue(props["AuthorizerId"]));
+        return std::nullopt;
+      }
+      *failed = false;
+      return std::nullopt;
+    }
+    if (type == "AWS_IAM") {
+      // Letting every connection through would hide that AWS refuses unsigned ones.
+      Problem(type_path,
+              "\"NONE\" or \"CUSTOM\" (wsgw does not check SigV4 signatures, so it refuses "
+              "AWS_IAM rather than let every connection in)",
+              DescribeValue(Json::Value(type)));
+      return std::nullopt;
+    }
+    if (type != "CUSTOM") {
+      Problem(type_path, "\"NONE\", \"AWS_IAM\" or \"CUSTOM\"", DescribeValue(Json::Value(type)));
+      return std::nullopt;
+    }
+    if (key != "$connect") {
+      Problem(type_path,
+              "AuthorizationType CUSTOM only on the $connect route (API Gateway runs authorizers "
+              "only there)",
+              DescribeValue(Json::Value(type)) + " on route " + key);
+      return std::nullopt;
+    }
+    const std::string expected = "the Ref of an AWS::ApiGatewayV2::Authorizer of this API";
+    if (!props.isMember("AuthorizerId")) {
+      Problem(id_path, expected + " (AuthorizationType is CUSTOM)", kMissing);
+      return std::nullopt;
+    }
+    const std::string authorizer = RefName(Resources()[route_id]["Properties"]["AuthorizerId"]);
+    if (broken.count(authorizer) != 0) return std::nullopt;
+    auto it = authorizers.find(authorizer);
+    if (it == authorizers.end()) {
+      Problem(id_path, expected, DescribeValue(props["AuthorizerId"]));
+      return std::nullopt;
+    }
+    *failed = false;
+    return it->second;
   }
 
   std::optional<FunctionConfig> Function(const std::string& id) {
