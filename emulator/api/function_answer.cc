@@ -4,6 +4,7 @@
 #include "base/http_head.h"
 #include "api/function_answer_internal.h"
 #include "base/json.h"
+#include "base/utf8.h"
 
 #include <json/json.h>
 #include <simdjson.h>
@@ -424,21 +425,22 @@ AuthorizerVerdict InterpretAuthorizerResult(const InvokeOutcome& outcome,
   const Json::Value& context = root["context"];
   if (!context.isNull()) {
     if (!context.isObject()) return MalformedAuthorizerAnswer("context is not an object");
+    // jsoncpp leaves bytes that are not UTF-8 in strings as they were; events must be UTF-8.
     for (const std::string& key : context.getMemberNames()) {
       const Json::Value& value = context[key];
       if (value.isString()) {
-        verdict.authorizer[key] = value.asString();
+        verdict.authorizer[ToValidUtf8(key)] = ToValidUtf8(value.asString());
       } else if (value.isBool()) {
-        verdict.authorizer[key] = value.asBool() ? "true" : "false";
+        verdict.authorizer[ToValidUtf8(key)] = value.asBool() ? "true" : "false";
       } else if (value.isNumeric()) {
-        verdict.authorizer[key] = OriginalCompactText(value, outcome.body);
+        verdict.authorizer[ToValidUtf8(key)] = OriginalCompactText(value, outcome.body);
       } else {
         return MalformedAuthorizerAnswer("context." + key +
                                          " is not a string, number or boolean");
       }
     }
   }
-  verdict.authorizer["principalId"] = principal.asString();
+  verdict.authorizer["principalId"] = ToValidUtf8(principal.asString());
   return verdict;
 }
 

@@ -134,6 +134,13 @@ std::vector<HttpHeader> EventHeaders(const ConnectionContext& connection,
     }
     headers.emplace_back(ToValidUtf8(name), ToValidUtf8(value));
   }
+  // An authorizer sees the handshake's (empty) body length, which clients do not send [PT-AUTH].
+  if (!integration && std::none_of(request.headers.begin(), request.headers.end(),
+                                   [](const HttpHeader& header) {
+                                     return EqualsIgnoreCase(header.first, "Content-Length");
+                                   })) {
+    headers.emplace_back("content-length", "0");
+  }
   headers.emplace_back("X-Amzn-Trace-Id", NewTraceId(now_ms));
   headers.emplace_back("X-Forwarded-For", connection.sourceIp);
   headers.emplace_back("X-Forwarded-Port", std::to_string(request.localPort));

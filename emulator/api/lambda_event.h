@@ -67,8 +67,9 @@ std::optional<std::string> MissingIdentitySource(const std::vector<std::string>&
                                                  const ConnectRequest& request);
 
 // A REQUEST authorizer's input (AWS-NOTES §6): type, methodArn, the client's headers as sent
-// (Connection and Upgrade kept) plus X-Amzn-Trace-Id and X-Forwarded-*, both query string forms
-// ({} when none), stageVariables {}, and the CONNECT event's requestContext.
+// (Connection and Upgrade kept, content-length: 0 added) plus X-Amzn-Trace-Id and X-Forwarded-*,
+// both query string forms ({} when none), stageVariables {}, and the CONNECT event's
+// requestContext.
 Json::Value BuildAuthorizerEvent(const ConnectionContext& connection,
                                  const ConnectRequest& request, const std::string& method_arn,
                                  const EventIds& ids, int64_t now_ms);

@@ -210,6 +210,42 @@ TEST(LambdaEvent, DisconnectMatchesAwsCapture) {
   EXPECT_EQ(ours["requestContext"]["requestId"], ours["requestContext"]["extendedRequestId"]);
 }
 
+TEST(LambdaEvent, AuthorizerEventMatchesAwsCapture) {
+  Json::Value golden = LoadFixture("authorizer.json");
+  // The capture lists Sec-WebSocket-Key in multiValueHeaders only; every other header is in both.
+  golden["headers"]["Sec-WebSocket-Key"] = golden["multiValueHeaders"]["Sec-WebSocket-Key"][0];
+  const ConnectionContext connection = CaptureConnection(golden);
+  ConnectRequest request;
+  request.headers = {
+      {"Authorization", "Leo"},
+      {"Connection", "upgrade"},
+      {"Host", golden["headers"]["Host"].asString()},
+      {"Sec-WebSocket-Extensions", golden["headers"]["Sec-WebSocket-Extensions"].asString()},
+      {"Sec-WebSocket-Key", golden["headers"]["Sec-WebSocket-Key"].asString()},
+      {"Sec-WebSocket-Version", "13"},
+      {"Upgrade", "websocket"},
+  };
+  request.localPort = 443;
+  const EventIds ids{NewRequestId(), ""};
+  const std::string arn =
+      ConnectMethodArn("us-east-1", "533568316194", connection.apiId, connection.stage);
+  const Json::Value ours = RoundTrip(BuildAuthorizerEvent(
+      connection, request, arn, ids, golden["requestContext"]["requestTimeEpoch"].asInt64()));
+
+  FormatChecks checks;
+  ExpectIdsFormatted(checks);
+  checks["headers.X-Amzn-Trace-Id"] = ExpectTraceId;
+  checks["multiValueHeaders.X-Amzn-Trace-Id[0]"] = ExpectTraceId;
+  const auto expect_http = [](const Json::Value& golden_value, const Json::Value& ours_value) {
+    EXPECT_EQ(golden_value, "https");
+    EXPECT_EQ(ours_value, "http");
+  };
+  checks["headers.X-Forwarded-Proto"] = expect_http;
+  checks["multiValueHeaders.X-Forwarded-Proto[0]"] = expect_http;
+  ExpectMatchesGolden(golden, ours, checks);
+  EXPECT_EQ(ours["requestContext"]["connectionId"], connection.connectionId);
+}
+
 TEST(LambdaEvent, ConnectFromBrowserWithQueryMatchesExpected) {
   const Json::Value golden = LoadFixture("connect_browser_query.json");
   const Json::Value& context = golden["requestContext"];
@@ -501,6 +537,7 @@ TEST(LambdaEvent, AuthorizerEventHasAwsRequestAuthorizerFields) {
   const Json::Value event =
       RoundTrip(BuildAuthorizerEvent(connection, request, arn, ids, now));
 
+  EXPECT_EQ(event["headers"]["content-length"], "0");
   EXPECT_EQ(Keys(event), (std::set<std::string>{"type", "methodArn", "headers", "multiValueHeaders",
                                                 "queryStringParameters",
                                                 "multiValueQueryStringParameters",
