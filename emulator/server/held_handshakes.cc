@@ -349,7 +349,8 @@ void HeldHandshakes::Authorize(HeldHandshake* held, const AuthorizerConfig& auth
     if (it == waiting_.end()) {
       // The client left (or the gateway is stopping) while the authorizer ran: $connect never
       // runs, so there is no $disconnect either.
-      Log::Info("client left before the authorizer answered", {Str("connectionId", id)});
+      Log::Info("connection gone before the authorizer answered; $connect not called",
+                {Str("connectionId", id)});
       return;
     }
     Session& session = **owned;
