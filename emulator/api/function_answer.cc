@@ -1,11 +1,5 @@
 #include "api/function_answer.h"
 
-#include "base/base64.h"
-#include "base/http_head.h"
-#include "api/function_answer_internal.h"
-#include "base/json.h"
-#include "base/utf8.h"
-
 #include <json/json.h>
 #include <simdjson.h>
 
@@ -16,6 +10,12 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "api/function_answer_internal.h"
+#include "base/base64.h"
+#include "base/http_head.h"
+#include "base/json.h"
+#include "base/utf8.h"
 
 namespace wsgw {
 namespace {
@@ -299,7 +299,8 @@ bool MatchesIamPattern(std::string_view pattern, std::string_view text, bool ign
   size_t star = std::string_view::npos;
   size_t star_text = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || (pattern[p] != '*' && same(pattern[p], text[t])))) {
+    if (p < pattern.size() &&
+        (pattern[p] == '?' || (pattern[p] != '*' && same(pattern[p], text[t])))) {
       ++p;
       ++t;
     } else if (p < pattern.size() && pattern[p] == '*') {
@@ -380,9 +381,8 @@ AuthorizerVerdict InterpretAuthorizerResult(const InvokeOutcome& outcome,
   }
   const Json::Value& policy = root["policyDocument"];
   if (!policy.isObject()) {
-    return MalformedAuthorizerAnswer(root.isMember("policyDocument")
-                                         ? "policyDocument is not an object"
-                                         : "no policyDocument");
+    return MalformedAuthorizerAnswer(
+        root.isMember("policyDocument") ? "policyDocument is not an object" : "no policyDocument");
   }
   Json::Value statements = policy["Statement"];
   if (statements.isObject()) {
@@ -408,8 +408,7 @@ AuthorizerVerdict InterpretAuthorizerResult(const InvokeOutcome& outcome,
     }
     std::optional<std::vector<std::string>> resources = StringOrStrings(statement["Resource"]);
     if (!resources) {
-      return MalformedAuthorizerAnswer(where +
-                                       ".Resource is not a string or an array of strings");
+      return MalformedAuthorizerAnswer(where + ".Resource is not a string or an array of strings");
     }
     if (!AnyMatches(*actions, "execute-api:Invoke", true) ||
         !AnyMatches(*resources, method_arn, false)) {
@@ -435,8 +434,7 @@ AuthorizerVerdict InterpretAuthorizerResult(const InvokeOutcome& outcome,
       } else if (value.isNumeric()) {
         verdict.authorizer[ToValidUtf8(key)] = OriginalCompactText(value, outcome.body);
       } else {
-        return MalformedAuthorizerAnswer("context." + key +
-                                         " is not a string, number or boolean");
+        return MalformedAuthorizerAnswer("context." + key + " is not a string, number or boolean");
       }
     }
   }

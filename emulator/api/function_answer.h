@@ -9,7 +9,6 @@
 #include <string>
 #include <string_view>
 
-
 namespace wsgw {
 
 // Lambda refuses results over 6 MB; the Runtime Interface Emulator allows 100 bytes of slack

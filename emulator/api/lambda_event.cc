@@ -135,10 +135,10 @@ std::vector<HttpHeader> EventHeaders(const ConnectionContext& connection,
     headers.emplace_back(ToValidUtf8(name), ToValidUtf8(value));
   }
   // An authorizer sees the handshake's (empty) body length, which clients do not send [PT-AUTH].
-  if (!integration && std::none_of(request.headers.begin(), request.headers.end(),
-                                   [](const HttpHeader& header) {
-                                     return EqualsIgnoreCase(header.first, "Content-Length");
-                                   })) {
+  if (!integration &&
+      std::none_of(request.headers.begin(), request.headers.end(), [](const HttpHeader& header) {
+        return EqualsIgnoreCase(header.first, "Content-Length");
+      })) {
     headers.emplace_back("content-length", "0");
   }
   headers.emplace_back("X-Amzn-Trace-Id", NewTraceId(now_ms));
@@ -191,8 +191,7 @@ Json::Value BuildConnectEvent(const ConnectionContext& connection, const Connect
 
 std::string ConnectMethodArn(const std::string& region, const std::string& account,
                              const std::string& api_id, const std::string& stage) {
-  return "arn:aws:execute-api:" + region + ":" + account + ":" + api_id + "/" + stage +
-         "/$connect";
+  return "arn:aws:execute-api:" + region + ":" + account + ":" + api_id + "/" + stage + "/$connect";
 }
 
 std::optional<std::string> MissingIdentitySource(const std::vector<std::string>& sources,
@@ -223,9 +222,9 @@ std::optional<std::string> MissingIdentitySource(const std::vector<std::string>&
   return std::nullopt;
 }
 
-Json::Value BuildAuthorizerEvent(const ConnectionContext& connection,
-                                 const ConnectRequest& request, const std::string& method_arn,
-                                 const EventIds& ids, int64_t now_ms) {
+Json::Value BuildAuthorizerEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                                 const std::string& method_arn, const EventIds& ids,
+                                 int64_t now_ms) {
   Json::Value event(Json::objectValue);
   event["type"] = "REQUEST";
   event["methodArn"] = method_arn;

@@ -70,9 +70,9 @@ std::optional<std::string> MissingIdentitySource(const std::vector<std::string>&
 // (Connection and Upgrade kept, content-length: 0 added) plus X-Amzn-Trace-Id and X-Forwarded-*,
 // both query string forms ({} when none), stageVariables {}, and the CONNECT event's
 // requestContext.
-Json::Value BuildAuthorizerEvent(const ConnectionContext& connection,
-                                 const ConnectRequest& request, const std::string& method_arn,
-                                 const EventIds& ids, int64_t now_ms);
+Json::Value BuildAuthorizerEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                                 const std::string& method_arn, const EventIds& ids,
+                                 int64_t now_ms);
 
 // A message route: no headers; body verbatim; messageId.
 Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::string& route_key,

@@ -3,13 +3,13 @@
 #include <json/json.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cctype>
 #include <limits>
 #include <memory>
 #include <set>
@@ -667,11 +667,9 @@ void Validator::ValidateRoutes(const Json::Value& v, const Json::Value& function
   }
 }
 
-std::optional<AuthorizerConfig> Validator::ValidateAuthorizer(const Json::Value& v,
-                                                              const std::string& path,
-                                                              const std::string& route_key,
-                                                              const Json::Value& functions,
-                                                              const std::string& expected_function) {
+std::optional<AuthorizerConfig> Validator::ValidateAuthorizer(
+    const Json::Value& v, const std::string& path, const std::string& route_key,
+    const Json::Value& functions, const std::string& expected_function) {
   const size_t problems_before = problems_.size();
   if (route_key != "$connect") {
     Problem(path, "an authorizer only on $connect (API Gateway runs authorizers only there)",

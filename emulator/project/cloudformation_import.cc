@@ -447,7 +447,8 @@ class Importer {
   std::optional<std::string> FunctionOfUri(const Json::Value& props, const std::string& path,
                                            const std::string& key) {
     const std::string expected =
-        "an " + key + " naming a function of this template, such as !Sub "
+        "an " + key +
+        " naming a function of this template, such as !Sub "
         "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
     std::optional<std::string> uri = ResolveString(props, key, path, expected, true);
     if (!uri) return std::nullopt;
@@ -481,7 +482,8 @@ class Importer {
         "a list of identity sources such as route.request.header.Authorization";
     if (!props.isMember("IdentitySource")) {
       Problem(sources_path, sources_expected, kMissing);
-    } else if (std::optional<Json::Value> sources = Resolve(props["IdentitySource"], sources_path)) {
+    } else if (std::optional<Json::Value> sources =
+                   Resolve(props["IdentitySource"], sources_path)) {
       if (!sources->isArray() || sources->empty()) {
         Problem(sources_path, sources_expected, DescribeValue(*sources));
       } else {

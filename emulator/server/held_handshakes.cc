@@ -316,7 +316,8 @@ void HeldHandshakes::Authorize(HeldHandshake* held, const AuthorizerConfig& auth
   const ApiConfig& api = *session->api;
   const FunctionConfig& function = api.functions.at(authorizer.function);
   const FunctionConfig& connect = *api.FunctionFor("$connect");
-  std::string method_arn = ConnectMethodArn(MethodArnRegion(), kMethodArnAccount, api.apiId, api.stage);
+  std::string method_arn =
+      ConnectMethodArn(MethodArnRegion(), kMethodArnAccount, api.apiId, api.stage);
   Json::Value event = BuildAuthorizerEvent(session->context, request, method_arn, ids, NowMs());
   // The handshake waits for both functions.
   lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonConnect),
@@ -325,39 +326,43 @@ void HeldHandshakes::Authorize(HeldHandshake* held, const AuthorizerConfig& auth
   std::string name = authorizer.name;
   auto owned = std::make_shared<std::unique_ptr<Session>>(std::move(session));
   auto owned_request = std::make_shared<ConnectRequest>(std::move(request));
-  server_.Invoke(function, event, [this, id, name, method_arn, owned, owned_request, ids,
-                                   function_name = function.name](InvokeOutcome outcome) {
-    AuthorizerVerdict verdict = InterpretAuthorizerResult(outcome, method_arn);
-    const std::string status = std::to_string(verdict.httpStatus);
-    std::vector<LogField> fields = {
-        Str("event", "authorize"), Str("connectionId", id), Str("routeKey", "$connect"),
-        Str("function", function_name),
-        Str("outcome", verdict.allowed() ? "allowed" : "rejected " + status),
-        Num("latencyMs", outcome.latencyMs)};
-    if (!verdict.allowed()) {
-      fields.push_back(Str("reason", verdict.reason));
-      Log::Warn("authorizer " + name + ": " + verdict.reason + " -> " + status, fields);
-      ConnectVerdict refused;
-      refused.httpStatus = verdict.httpStatus;
-      refused.reason = verdict.reason;
-      OnConnectVerdict(id, refused, std::move(*owned));
-      return;
-    }
-    fields.push_back(Str("principalId", verdict.authorizer["principalId"]));
-    Log::Info("authorizer " + name + ": allowed", fields);
-    auto it = waiting_.find(id);
-    if (it == waiting_.end()) {
-      // The client left (or the gateway is stopping) while the authorizer ran: $connect never
-      // runs, so there is no $disconnect either.
-      Log::Info("connection gone before the authorizer answered; $connect not called",
-                {Str("connectionId", id)});
-      return;
-    }
-    Session& session = **owned;
-    session.context.authorizer = std::move(verdict.authorizer);
-    session.context.authorizerLatencyMs = static_cast<int64_t>(outcome.latencyMs + 0.5);
-    InvokeConnect(it->second, std::move(*owned), *owned_request, ids);
-  });
+  server_.Invoke(
+      function, event,
+      [this, id, name, method_arn, owned, owned_request, ids,
+       function_name = function.name](InvokeOutcome outcome) {
+        AuthorizerVerdict verdict = InterpretAuthorizerResult(outcome, method_arn);
+        const std::string status = std::to_string(verdict.httpStatus);
+        std::vector<LogField> fields = {
+            Str("event", "authorize"),
+            Str("connectionId", id),
+            Str("routeKey", "$connect"),
+            Str("function", function_name),
+            Str("outcome", verdict.allowed() ? "allowed" : "rejected " + status),
+            Num("latencyMs", outcome.latencyMs)};
+        if (!verdict.allowed()) {
+          fields.push_back(Str("reason", verdict.reason));
+          Log::Warn("authorizer " + name + ": " + verdict.reason + " -> " + status, fields);
+          ConnectVerdict refused;
+          refused.httpStatus = verdict.httpStatus;
+          refused.reason = verdict.reason;
+          OnConnectVerdict(id, refused, std::move(*owned));
+          return;
+        }
+        fields.push_back(Str("principalId", verdict.authorizer["principalId"]));
+        Log::Info("authorizer " + name + ": allowed", fields);
+        auto it = waiting_.find(id);
+        if (it == waiting_.end()) {
+          // The client left (or the gateway is stopping) while the authorizer ran: $connect never
+          // runs, so there is no $disconnect either.
+          Log::Info("connection gone before the authorizer answered; $connect not called",
+                    {Str("connectionId", id)});
+          return;
+        }
+        Session& session = **owned;
+        session.context.authorizer = std::move(verdict.authorizer);
+        session.context.authorizerLatencyMs = static_cast<int64_t>(outcome.latencyMs + 0.5);
+        InvokeConnect(it->second, std::move(*owned), *owned_request, ids);
+      });
 }
 
 void HeldHandshakes::InvokeConnect(HeldHandshake* held, std::unique_ptr<Session> session,

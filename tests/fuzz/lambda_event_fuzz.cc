@@ -88,12 +88,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   const std::string arn = wsgw::ConnectMethodArn("us-east-1", "123456789012", "abcdefghij", "dev");
-  Json::Value authorizer_event =
-      wsgw::BuildAuthorizerEvent(connection, request, arn, ids, now_ms);
+  Json::Value authorizer_event = wsgw::BuildAuthorizerEvent(connection, request, arn, ids, now_ms);
   Check(wsgw::IsValidUtf8(wsgw::SerializeEvent(authorizer_event)));
-  std::vector<std::string> sources = {"route.request.header." + input.ConsumeRandomLengthString(16),
-                                      "route.request.querystring." +
-                                          input.ConsumeRandomLengthString(16)};
+  std::vector<std::string> sources = {
+      "route.request.header." + input.ConsumeRandomLengthString(16),
+      "route.request.querystring." + input.ConsumeRandomLengthString(16)};
   (void)wsgw::MissingIdentitySource(sources, request);
 
   wsgw::InvokeOutcome answer;
@@ -106,8 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (verdict.allowed()) {
     Check(verdict.authorizer.count("principalId") == 1);
     connection.authorizer = verdict.authorizer;
-    Json::Value authorized = RoundTrip(wsgw::BuildConnectEvent(connection, request, ids, now_ms),
-                                       connection, "CONNECT");
+    Json::Value authorized =
+        RoundTrip(wsgw::BuildConnectEvent(connection, request, ids, now_ms), connection, "CONNECT");
     Check(authorized["requestContext"]["authorizer"]["principalId"].asString() ==
           verdict.authorizer["principalId"]);
   }

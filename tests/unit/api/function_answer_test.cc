@@ -462,8 +462,8 @@ TEST(AuthorizerResultTest, AllowForTheMethodArnAllowsWithPrincipalAndContext) {
 }
 
 TEST(AuthorizerResultTest, TopLevelPrincipalIdWinsOverAContextKeyOfTheSameName) {
-  AuthorizerVerdict verdict =
-      InterpretAuthorizerResult(Ok(Policy("Allow", kArn, R"(,"context":{"principalId":"x"})")), kArn);
+  AuthorizerVerdict verdict = InterpretAuthorizerResult(
+      Ok(Policy("Allow", kArn, R"(,"context":{"principalId":"x"})")), kArn);
   EXPECT_EQ(verdict.authorizer.at("principalId"), "user-1");
 }
 
@@ -532,7 +532,8 @@ TEST(AuthorizerResultTest, UnauthorizedErrorIs401) {
   for (const std::string& body :
        {std::string(R"({"errorType":"Error","errorMessage":"Unauthorized"})"),
         std::string(R"({"errorMessage":"Unauthorized"})"),
-        std::string(R"({"errorMessage":"Unauthorized","errorType":"Exception","stackTrace":[]})")}) {
+        std::string(
+            R"({"errorMessage":"Unauthorized","errorType":"Exception","stackTrace":[]})")}) {
     AuthorizerVerdict verdict = InterpretAuthorizerResult(FunctionError(body), kArn);
     EXPECT_EQ(verdict.httpStatus, 401) << body;
     EXPECT_EQ(verdict.reason, "the authorizer raised \"Unauthorized\"");

@@ -534,14 +534,13 @@ TEST(LambdaEvent, AuthorizerEventHasAwsRequestAuthorizerFields) {
   const EventIds ids{NewRequestId(), ""};
   const int64_t now = connection.connectedAtMs + 3;
   const std::string arn = ConnectMethodArn("us-east-1", "123456789012", "chatapi001", "dev");
-  const Json::Value event =
-      RoundTrip(BuildAuthorizerEvent(connection, request, arn, ids, now));
+  const Json::Value event = RoundTrip(BuildAuthorizerEvent(connection, request, arn, ids, now));
 
   EXPECT_EQ(event["headers"]["content-length"], "0");
-  EXPECT_EQ(Keys(event), (std::set<std::string>{"type", "methodArn", "headers", "multiValueHeaders",
-                                                "queryStringParameters",
-                                                "multiValueQueryStringParameters",
-                                                "stageVariables", "requestContext"}));
+  EXPECT_EQ(Keys(event),
+            (std::set<std::string>{"type", "methodArn", "headers", "multiValueHeaders",
+                                   "queryStringParameters", "multiValueQueryStringParameters",
+                                   "stageVariables", "requestContext"}));
   EXPECT_EQ(event["type"], "REQUEST");
   EXPECT_EQ(event["methodArn"], arn);
   // Unlike the $connect integration event, the authorizer sees the handshake headers.
@@ -562,8 +561,8 @@ TEST(LambdaEvent, AuthorizerEventHasAwsRequestAuthorizerFields) {
   EXPECT_EQ(event["requestContext"]["connectionId"], connection.connectionId);
   EXPECT_FALSE(event["requestContext"].isMember("authorizer"));
 
-  const Json::Value with_query = RoundTrip(BuildAuthorizerEvent(
-      connection, RequestWithQuery("token=t%201&x=1&x=2"), arn, ids, now));
+  const Json::Value with_query = RoundTrip(
+      BuildAuthorizerEvent(connection, RequestWithQuery("token=t%201&x=1&x=2"), arn, ids, now));
   EXPECT_EQ(with_query["queryStringParameters"]["token"], "t 1");
   EXPECT_EQ(with_query["queryStringParameters"]["x"], "2");
   EXPECT_EQ(with_query["multiValueQueryStringParameters"]["x"].size(), 2u);
@@ -571,9 +570,8 @@ TEST(LambdaEvent, AuthorizerEventHasAwsRequestAuthorizerFields) {
 
 TEST(LambdaEvent, EveryEventOfAnAuthorizedConnectionCarriesTheAuthorizerObject) {
   ConnectionContext connection = LocalConnection();
-  connection.authorizer =
-      std::map<std::string, std::string>{{"principalId", "user-123"}, {"tenant", "acme"},
-                                         {"level", "3"}};
+  connection.authorizer = std::map<std::string, std::string>{
+      {"principalId", "user-123"}, {"tenant", "acme"}, {"level", "3"}};
   connection.authorizerLatencyMs = 212;
   const EventIds ids{NewRequestId(), NewMessageId()};
   const int64_t now = connection.connectedAtMs + 5;
@@ -597,9 +595,9 @@ TEST(LambdaEvent, EveryEventOfAnAuthorizedConnectionCarriesTheAuthorizerObject) 
             SerializeEvent(BuildMessageEvent(connection, "$default", "hi", ids, now)));
 
   connection.authorizer.reset();
-  EXPECT_FALSE(RoundTrip(BuildConnectEvent(connection, RequestWithHeaders({}), ids, now))
-                   ["requestContext"]
-                       .isMember("authorizer"));
+  EXPECT_FALSE(
+      RoundTrip(BuildConnectEvent(connection, RequestWithHeaders({}), ids, now))["requestContext"]
+          .isMember("authorizer"));
 }
 
 TEST(LambdaEvent, MissingIdentitySourceNamesTheFirstAbsentOrEmptyOne) {

@@ -198,7 +198,8 @@ TEST(RoutesConfig, ReportsEveryProblemAtOnce) {
   const std::vector<std::string> expected = {
       file +
           ": $.fuctions: expected one of the keys \"name\", \"stage\", "
-          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", found an "
+          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", "
+          "found an "
           "unknown key \"fuctions\"",
       file + ": $.name: expected a string, found a number (42)",
       file +
@@ -454,7 +455,8 @@ TEST(RoutesConfig, RejectsUnknownKeysAtEveryLevelListingTheAllowedOnes) {
       })"),
       (std::vector<std::string>{
           "routes.json: $.version: expected one of the keys \"name\", \"stage\", "
-          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", found an "
+          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", "
+          "found an "
           "unknown key \"version\"",
           "routes.json: $.limits.maxMessageSize: expected one of the keys \"maxMessageBytes\", "
           "\"maxFrameBytes\", \"idleTimeoutSeconds\", \"maxConnectionSeconds\" or "

@@ -196,10 +196,11 @@ TEST(CloudFormationImport, AuthorizerOnConnectMapsWithItsFunctionAndIdentitySour
 }
 
 TEST(CloudFormationImport, AuthorizerIdMustBeAnAuthorizerOfThisApi) {
-  EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer, "AuthorizerId: !Ref Auth", "AuthorizerId: !Ref Fn")),
-            std::vector<std::string>{
-                "t.yaml:11: Resources.Connect.Properties.AuthorizerId: expected the Ref of an "
-                "AWS::ApiGatewayV2::Authorizer of this API, found an object"});
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer, "AuthorizerId: !Ref Auth", "AuthorizerId: !Ref Fn")),
+      std::vector<std::string>{
+          "t.yaml:11: Resources.Connect.Properties.AuthorizerId: expected the Ref of an "
+          "AWS::ApiGatewayV2::Authorizer of this API, found an object"});
   // The same authorizer under another API.
   EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer, "      ApiId: !Ref Api\n      AuthorizerType",
                                   "      ApiId: !Ref OtherApi\n      AuthorizerType")),
@@ -217,10 +218,11 @@ TEST(CloudFormationImport, CustomAuthorizationNeedsAnAuthorizerId) {
 }
 
 TEST(CloudFormationImport, AuthorizerTypeMustBeRequest) {
-  EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer, "AuthorizerType: REQUEST", "AuthorizerType: JWT")),
-            std::vector<std::string>{
-                "t.yaml:23: Resources.Auth.Properties.AuthorizerType: expected \"REQUEST\" (the "
-                "only authorizer type of WebSocket APIs), found \"JWT\""});
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer, "AuthorizerType: REQUEST", "AuthorizerType: JWT")),
+      std::vector<std::string>{
+          "t.yaml:23: Resources.Auth.Properties.AuthorizerType: expected \"REQUEST\" (the "
+          "only authorizer type of WebSocket APIs), found \"JWT\""});
 }
 
 TEST(CloudFormationImport, CustomAuthorizationOnlyOnConnect) {
@@ -235,47 +237,52 @@ TEST(CloudFormationImport, CustomAuthorizationOnlyOnConnect) {
 }
 
 TEST(CloudFormationImport, AwsIamAuthorizationIsRefusedClearly) {
-  std::vector<std::string> problems = ProblemLines(Replaced(
-      Replaced(kWithAuthorizer, "AuthorizationType: CUSTOM", "AuthorizationType: AWS_IAM"),
-      "      AuthorizerId: !Ref Auth\n", ""));
-  EXPECT_EQ(problems, std::vector<std::string>{
-                          "t.yaml:10: Resources.Connect.Properties.AuthorizationType: expected "
-                          "\"NONE\" or \"CUSTOM\" (wsgw does not check SigV4 signatures, so it "
-                          "refuses AWS_IAM rather than let every connection in), found \"AWS_IAM\""});
-  EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer, "AuthorizationType: CUSTOM",
-                                  "AuthorizationType: JWT")),
+  std::vector<std::string> problems = ProblemLines(
+      Replaced(Replaced(kWithAuthorizer, "AuthorizationType: CUSTOM", "AuthorizationType: AWS_IAM"),
+               "      AuthorizerId: !Ref Auth\n", ""));
+  EXPECT_EQ(problems,
+            std::vector<std::string>{
+                "t.yaml:10: Resources.Connect.Properties.AuthorizationType: expected "
+                "\"NONE\" or \"CUSTOM\" (wsgw does not check SigV4 signatures, so it "
+                "refuses AWS_IAM rather than let every connection in), found \"AWS_IAM\""});
+  EXPECT_EQ(ProblemLines(
+                Replaced(kWithAuthorizer, "AuthorizationType: CUSTOM", "AuthorizationType: JWT")),
             std::vector<std::string>{
                 "t.yaml:10: Resources.Connect.Properties.AuthorizationType: expected \"NONE\", "
                 "\"AWS_IAM\" or \"CUSTOM\", found \"JWT\""});
 }
 
 TEST(CloudFormationImport, AuthorizerNeedsSupportedIdentitySourcesAndAKnownFunction) {
-  EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer,
-                                  "IdentitySource: [route.request.header.Authorization]",
-                                  "IdentitySource: [stageVariables.key, route.request.header.Auth]")),
-            std::vector<std::string>{
-                "t.yaml:25: Resources.Auth.Properties.IdentitySource[0]: expected "
-                "\"route.request.header.<Name>\" or \"route.request.querystring.<name>\" "
-                "(stageVariables. and context. identity sources are not supported by wsgw), found "
-                "\"stageVariables.key\""});
-  EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer,
-                                  "      IdentitySource: [route.request.header.Authorization]\n", "")),
-            std::vector<std::string>{
-                "t.yaml:21: Resources.Auth.Properties.IdentitySource: expected a list of identity "
-                "sources such as route.request.header.Authorization, found nothing (the key is "
-                "missing)"});
-  std::vector<std::string> unknown = ProblemLines(Replaced(kWithAuthorizer, "[AuthFn, Arn]", "[Nope, Arn]"));
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer, "IdentitySource: [route.request.header.Authorization]",
+                            "IdentitySource: [stageVariables.key, route.request.header.Auth]")),
+      std::vector<std::string>{
+          "t.yaml:25: Resources.Auth.Properties.IdentitySource[0]: expected "
+          "\"route.request.header.<Name>\" or \"route.request.querystring.<name>\" "
+          "(stageVariables. and context. identity sources are not supported by wsgw), found "
+          "\"stageVariables.key\""});
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer,
+                            "      IdentitySource: [route.request.header.Authorization]\n", "")),
+      std::vector<std::string>{
+          "t.yaml:21: Resources.Auth.Properties.IdentitySource: expected a list of identity "
+          "sources such as route.request.header.Authorization, found nothing (the key is "
+          "missing)"});
+  std::vector<std::string> unknown =
+      ProblemLines(Replaced(kWithAuthorizer, "[AuthFn, Arn]", "[Nope, Arn]"));
   ASSERT_EQ(unknown.size(), 1u);
-  EXPECT_EQ(unknown[0].rfind("t.yaml:24: Resources.Auth.Properties.AuthorizerUri", 0), 0u) << unknown[0];
+  EXPECT_EQ(unknown[0].rfind("t.yaml:24: Resources.Auth.Properties.AuthorizerUri", 0), 0u)
+      << unknown[0];
   // A URI that names no function of the template.
   std::vector<std::string> foreign = ProblemLines(
       Replaced(kWithAuthorizer, "!GetAtt [AuthFn, Arn]", "arn:aws:lambda:us-east-1:1:function:x"));
-  EXPECT_EQ(foreign, std::vector<std::string>{
-                         "t.yaml:24: Resources.Auth.Properties.AuthorizerUri: expected an "
-                         "AuthorizerUri naming a function of this template, such as !Sub "
-                         "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
-                         "${Fn.Arn}/invocations, found \"arn:aws:apigateway:us-east-1:lambda:path/"
-                         "2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:x/invocations\""});
+  EXPECT_EQ(foreign,
+            std::vector<std::string>{
+                "t.yaml:24: Resources.Auth.Properties.AuthorizerUri: expected an "
+                "AuthorizerUri naming a function of this template, such as !Sub "
+                "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                "${Fn.Arn}/invocations, found \"arn:aws:apigateway:us-east-1:lambda:path/"
+                "2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:x/invocations\""});
 }
 
 TEST(CloudFormationImport, NoWebSocketApiIsAProblem) {
