@@ -1,10 +1,5 @@
 #include "api/function_answer.h"
 
-#include "base/base64.h"
-#include "base/http_head.h"
-#include "api/function_answer_internal.h"
-#include "base/json.h"
-
 #include <json/json.h>
 #include <simdjson.h>
 
@@ -14,6 +9,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "api/function_answer_internal.h"
+#include "base/base64.h"
+#include "base/http_head.h"
+#include "base/json.h"
+#include "base/utf8.h"
 
 namespace wsgw {
 namespace {
@@ -283,6 +285,161 @@ std::string GatewayErrorFrame(const std::string& message, const std::string& con
                               const std::string& request_id) {
   return "{\"message\": \"" + message + "\", \"connectionId\":\"" + connection_id +
          "\", \"requestId\":\"" + request_id + "\"}";
+}
+
+bool MatchesIamPattern(std::string_view pattern, std::string_view text, bool ignore_case) {
+  auto same = [ignore_case](char a, char b) {
+    if (!ignore_case) return a == b;
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
+  };
+  // Greedy with backtracking to the last '*': linear in practice, no recursion on hostile input.
+  size_t p = 0;
+  size_t t = 0;
+  size_t star = std::string_view::npos;
+  size_t star_text = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() &&
+        (pattern[p] == '?' || (pattern[p] != '*' && same(pattern[p], text[t])))) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      star_text = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++star_text;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+namespace {
+
+AuthorizerVerdict RefusedBy(int status, std::string reason) {
+  AuthorizerVerdict verdict;
+  verdict.httpStatus = status;
+  verdict.reason = std::move(reason);
+  return verdict;
+}
+
+AuthorizerVerdict MalformedAuthorizerAnswer(const std::string& why) {
+  return RefusedBy(500, "malformed authorizer answer: " + why);
+}
+
+// A policy element that is a string or an array of strings ("Action", "Resource").
+std::optional<std::vector<std::string>> StringOrStrings(const Json::Value& value) {
+  std::vector<std::string> out;
+  if (value.isString()) {
+    out.push_back(value.asString());
+    return out;
+  }
+  if (!value.isArray() || value.empty()) return std::nullopt;
+  for (const Json::Value& item : value) {
+    if (!item.isString()) return std::nullopt;
+    out.push_back(item.asString());
+  }
+  return out;
+}
+
+bool AnyMatches(const std::vector<std::string>& patterns, std::string_view text, bool ignore_case) {
+  for (const std::string& pattern : patterns) {
+    if (MatchesIamPattern(pattern, text, ignore_case)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+AuthorizerVerdict InterpretAuthorizerResult(const InvokeOutcome& outcome,
+                                            const std::string& method_arn) {
+  if (outcome.kind == Kind::kFunctionError) {
+    // Lambda's error object for `throw new Error("Unauthorized")`, `callback("Unauthorized")` or
+    // `raise Exception("Unauthorized")`: API Gateway's cue for 401.
+    std::optional<Json::Value> error = ParseJsonObject(outcome.body);
+    if (error && (*error)["errorMessage"].isString() &&
+        (*error)["errorMessage"].asString() == "Unauthorized") {
+      return RefusedBy(401, "the authorizer raised \"Unauthorized\"");
+    }
+    return RefusedBy(500, FailureReason(outcome));
+  }
+  if (outcome.kind != Kind::kOk) return RefusedBy(500, FailureReason(outcome));
+
+  std::optional<Json::Value> result = ParseJson(outcome.body);
+  if (!result) return MalformedAuthorizerAnswer("not JSON: " + Excerpt(outcome.body));
+  const Json::Value& root = *result;
+  if (!root.isObject()) {
+    return MalformedAuthorizerAnswer("not a JSON object: " + Excerpt(outcome.body));
+  }
+  const Json::Value& principal = root["principalId"];
+  if (!principal.isString()) {
+    return MalformedAuthorizerAnswer(root.isMember("principalId") ? "principalId is not a string"
+                                                                  : "no principalId");
+  }
+  const Json::Value& policy = root["policyDocument"];
+  if (!policy.isObject()) {
+    return MalformedAuthorizerAnswer(
+        root.isMember("policyDocument") ? "policyDocument is not an object" : "no policyDocument");
+  }
+  Json::Value statements = policy["Statement"];
+  if (statements.isObject()) {
+    Json::Value one = statements;
+    statements = Json::Value(Json::arrayValue);
+    statements.append(one);
+  }
+  if (!statements.isArray()) {
+    return MalformedAuthorizerAnswer("policyDocument.Statement is not an object or an array");
+  }
+  bool allowed = false;
+  for (Json::ArrayIndex i = 0; i < statements.size(); ++i) {
+    const Json::Value& statement = statements[i];
+    const std::string where = "policyDocument.Statement[" + std::to_string(i) + "]";
+    if (!statement.isObject()) return MalformedAuthorizerAnswer(where + " is not an object");
+    const Json::Value& effect = statement["Effect"];
+    if (!effect.isString() || (effect.asString() != "Allow" && effect.asString() != "Deny")) {
+      return MalformedAuthorizerAnswer(where + ".Effect is not \"Allow\" or \"Deny\"");
+    }
+    std::optional<std::vector<std::string>> actions = StringOrStrings(statement["Action"]);
+    if (!actions) {
+      return MalformedAuthorizerAnswer(where + ".Action is not a string or an array of strings");
+    }
+    std::optional<std::vector<std::string>> resources = StringOrStrings(statement["Resource"]);
+    if (!resources) {
+      return MalformedAuthorizerAnswer(where + ".Resource is not a string or an array of strings");
+    }
+    if (!AnyMatches(*actions, "execute-api:Invoke", true) ||
+        !AnyMatches(*resources, method_arn, false)) {
+      continue;
+    }
+    // An explicit Deny wins over every Allow, as in IAM.
+    if (effect.asString() == "Deny") return RefusedBy(403, "Deny policy for " + method_arn);
+    allowed = true;
+  }
+  if (!allowed) return RefusedBy(403, "no Allow statement in the policy matches " + method_arn);
+
+  AuthorizerVerdict verdict;
+  const Json::Value& context = root["context"];
+  if (!context.isNull()) {
+    if (!context.isObject()) return MalformedAuthorizerAnswer("context is not an object");
+    // jsoncpp leaves bytes that are not UTF-8 in strings as they were; events must be UTF-8.
+    for (const std::string& key : context.getMemberNames()) {
+      const Json::Value& value = context[key];
+      if (value.isString()) {
+        verdict.authorizer[ToValidUtf8(key)] = ToValidUtf8(value.asString());
+      } else if (value.isBool()) {
+        verdict.authorizer[ToValidUtf8(key)] = value.asBool() ? "true" : "false";
+      } else if (value.isNumeric()) {
+        verdict.authorizer[ToValidUtf8(key)] = OriginalCompactText(value, outcome.body);
+      } else {
+        return MalformedAuthorizerAnswer("context." + key + " is not a string, number or boolean");
+      }
+    }
+  }
+  verdict.authorizer["principalId"] = ToValidUtf8(principal.asString());
+  return verdict;
 }
 
 const char* ToString(InvokeOutcome::Kind kind) {

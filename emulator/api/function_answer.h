@@ -4,9 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
-
+#include <string_view>
 
 namespace wsgw {
 
@@ -66,6 +67,28 @@ struct ConnectVerdict {
 // $connect. statusCode passed through; function error or malformed result (no statusCode,
 // not an object) 502; unreachable 500; timeout 504; invoke endpoint error status 500.
 ConnectVerdict InterpretConnectResult(const InvokeOutcome& outcome);
+
+struct AuthorizerVerdict {
+  int httpStatus = 200;  // 200 lets $connect run; 401, 403 or 500 is the handshake's status
+  // principalId and every key of the answer's context, numbers and booleans as their JSON text
+  // ("1", "true"): requestContext.authorizer of the connection's events.
+  std::map<std::string, std::string> authorizer;
+  std::string reason;  // for the log when refused: "Deny policy for arn:..."
+  bool allowed() const { return httpStatus == 200; }
+};
+
+// A Lambda REQUEST authorizer's answer for `method_arn` (AWS-NOTES §6): an IAM policy whose Allow
+// statement covers execute-api:Invoke on method_arn (wildcards '*' and '?') and no Deny that does
+// allows; a Deny, or no Allow that matches, is 403; a function error whose message is
+// "Unauthorized" is 401; any other failure or a malformed answer (no principalId string, no
+// policyDocument, a statement without Effect, Action or Resource, a context value that is an
+// object, array or null) is 500.
+AuthorizerVerdict InterpretAuthorizerResult(const InvokeOutcome& outcome,
+                                            const std::string& method_arn);
+
+// IAM's wildcard match: '*' is any run of characters (none too), '?' any one; the rest exact,
+// or whatever the ASCII case when `ignore_case` (IAM actions).
+bool MatchesIamPattern(std::string_view pattern, std::string_view text, bool ignore_case = false);
 
 struct MessageVerdict {
   bool failed = false;               // send AWS's "Internal server error" frame

@@ -62,6 +62,12 @@ Json::Value Identity(const ConnectionContext& connection) {
   return identity;
 }
 
+Json::Value AuthorizerObject(const std::map<std::string, std::string>& values) {
+  Json::Value object(Json::objectValue);
+  for (const auto& [key, value] : values) object[key] = value;
+  return object;
+}
+
 // The requestContext fields every event type shares.
 Json::Value CommonRequestContext(const ConnectionContext& connection, const std::string& route_key,
                                  const char* event_type, const EventIds& ids, int64_t now_ms) {
@@ -79,6 +85,7 @@ Json::Value CommonRequestContext(const ConnectionContext& connection, const std:
   context["domainName"] = connection.domainName;
   context["connectionId"] = connection.connectionId;
   context["apiId"] = connection.apiId;
+  if (connection.authorizer) context["authorizer"] = AuthorizerObject(*connection.authorizer);
   return context;
 }
 
@@ -107,14 +114,18 @@ std::string FormatRequestTime(int64_t epoch_ms) {
   return cached;
 }
 
-Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,
-                              const EventIds& ids, int64_t now_ms) {
+namespace {
+
+// The client's headers plus X-Amzn-Trace-Id and X-Forwarded-For/Port/Proto. `integration`: the
+// $connect integration event, from which API Gateway strips Connection, Upgrade and
+// Content-Length although it passes them to an authorizer (AWS-NOTES §1.1).
+std::vector<HttpHeader> EventHeaders(const ConnectionContext& connection,
+                                     const ConnectRequest& request, bool integration,
+                                     int64_t now_ms) {
   std::vector<HttpHeader> headers;
   headers.reserve(request.headers.size() + 4);
   for (const auto& [name, value] : request.headers) {
-    // API Gateway passes these to an authorizer but strips them from the $connect integration
-    // event (AWS-NOTES §1.1).
-    if (IsOneOf(name, {"Connection", "Upgrade", "Content-Length"})) continue;
+    if (integration && IsOneOf(name, {"Connection", "Upgrade", "Content-Length"})) continue;
     // AWS appends the client's address to an X-Forwarded-For the client sent; the emulator keeps
     // it simple and replaces these four with its own values.
     if (IsOneOf(name,
@@ -123,37 +134,106 @@ Json::Value BuildConnectEvent(const ConnectionContext& connection, const Connect
     }
     headers.emplace_back(ToValidUtf8(name), ToValidUtf8(value));
   }
+  // An authorizer sees the handshake's (empty) body length, which clients do not send [PT-AUTH].
+  if (!integration &&
+      std::none_of(request.headers.begin(), request.headers.end(), [](const HttpHeader& header) {
+        return EqualsIgnoreCase(header.first, "Content-Length");
+      })) {
+    headers.emplace_back("content-length", "0");
+  }
   headers.emplace_back("X-Amzn-Trace-Id", NewTraceId(now_ms));
   headers.emplace_back("X-Forwarded-For", connection.sourceIp);
   headers.emplace_back("X-Forwarded-Port", std::to_string(request.localPort));
   headers.emplace_back("X-Forwarded-Proto", "http");
+  return headers;
+}
 
-  Json::Value event(Json::objectValue);
-  AddPairs(headers, event["headers"], event["multiValueHeaders"]);
-
-  if (request.hasQuery) {
-    std::vector<std::pair<std::string, std::string>> params;
-    std::string_view rest = request.rawQuery;
-    while (true) {
-      const size_t amp = rest.find('&');
-      const std::string_view part = rest.substr(0, amp);
-      if (!part.empty()) {
-        const size_t eq = part.find('=');
-        std::string name = FormDecode(part.substr(0, eq));
-        std::string value = eq == std::string_view::npos ? "" : FormDecode(part.substr(eq + 1));
-        // "?=x" names nothing a handler could look up; dropped like an empty "&&" segment.
-        if (!name.empty()) params.emplace_back(std::move(name), std::move(value));
-      }
-      if (amp == std::string_view::npos) break;
-      rest.remove_prefix(amp + 1);
+// The query string's name/value pairs, decoded, in order.
+std::vector<std::pair<std::string, std::string>> QueryParameters(const ConnectRequest& request) {
+  std::vector<std::pair<std::string, std::string>> params;
+  if (!request.hasQuery) return params;
+  std::string_view rest = request.rawQuery;
+  while (true) {
+    const size_t amp = rest.find('&');
+    const std::string_view part = rest.substr(0, amp);
+    if (!part.empty()) {
+      const size_t eq = part.find('=');
+      std::string name = FormDecode(part.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : FormDecode(part.substr(eq + 1));
+      // "?=x" names nothing a handler could look up; dropped like an empty "&&" segment.
+      if (!name.empty()) params.emplace_back(std::move(name), std::move(value));
     }
-    if (!params.empty()) {
-      AddPairs(params, event["queryStringParameters"], event["multiValueQueryStringParameters"]);
-    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
   }
+  return params;
+}
 
-  event["requestContext"] = CommonRequestContext(connection, "$connect", "CONNECT", ids, now_ms);
+}  // namespace
+
+Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                              const EventIds& ids, int64_t now_ms) {
+  Json::Value event(Json::objectValue);
+  AddPairs(EventHeaders(connection, request, true, now_ms), event["headers"],
+           event["multiValueHeaders"]);
+  std::vector<std::pair<std::string, std::string>> params = QueryParameters(request);
+  if (!params.empty()) {
+    AddPairs(params, event["queryStringParameters"], event["multiValueQueryStringParameters"]);
+  }
+  Json::Value context = CommonRequestContext(connection, "$connect", "CONNECT", ids, now_ms);
+  if (connection.authorizer) {
+    context["authorizer"]["integrationLatency"] = Json::Int64{connection.authorizerLatencyMs};
+  }
+  event["requestContext"] = std::move(context);
   event["isBase64Encoded"] = false;
+  return event;
+}
+
+std::string ConnectMethodArn(const std::string& region, const std::string& account,
+                             const std::string& api_id, const std::string& stage) {
+  return "arn:aws:execute-api:" + region + ":" + account + ":" + api_id + "/" + stage + "/$connect";
+}
+
+std::optional<std::string> MissingIdentitySource(const std::vector<std::string>& sources,
+                                                 const ConnectRequest& request) {
+  constexpr std::string_view kHeader = "route.request.header.";
+  constexpr std::string_view kQuery = "route.request.querystring.";
+  std::vector<std::pair<std::string, std::string>> params;
+  bool params_read = false;
+  for (const std::string& source : sources) {
+    bool present = false;
+    if (std::string_view(source).starts_with(kHeader)) {
+      const std::string_view name = std::string_view(source).substr(kHeader.size());
+      for (const auto& [header, value] : request.headers) {
+        if (EqualsIgnoreCase(header, name) && !TrimSpace(value).empty()) present = true;
+      }
+    } else if (std::string_view(source).starts_with(kQuery)) {
+      const std::string_view name = std::string_view(source).substr(kQuery.size());
+      if (!params_read) {
+        params = QueryParameters(request);
+        params_read = true;
+      }
+      for (const auto& [param, value] : params) {
+        if (param == name && !value.empty()) present = true;
+      }
+    }
+    if (!present) return source;
+  }
+  return std::nullopt;
+}
+
+Json::Value BuildAuthorizerEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                                 const std::string& method_arn, const EventIds& ids,
+                                 int64_t now_ms) {
+  Json::Value event(Json::objectValue);
+  event["type"] = "REQUEST";
+  event["methodArn"] = method_arn;
+  AddPairs(EventHeaders(connection, request, false, now_ms), event["headers"],
+           event["multiValueHeaders"]);
+  AddPairs(QueryParameters(request), event["queryStringParameters"],
+           event["multiValueQueryStringParameters"]);
+  event["stageVariables"] = Json::Value(Json::objectValue);
+  event["requestContext"] = CommonRequestContext(connection, "$connect", "CONNECT", ids, now_ms);
   return event;
 }
 
@@ -189,6 +269,19 @@ std::string SerializeMessageEvent(const ConnectionContext& connection, const std
   AppendUtf8JsonString(out, body);
   out.append(",\"isBase64Encoded\":false,\"requestContext\":{\"apiId\":");
   AppendJsonString(out, connection.apiId);
+  if (connection.authorizer) {
+    out.append(",\"authorizer\":{");
+    bool first = true;
+    for (const auto& [key, value] : *connection.authorizer) {
+      if (!first) out.push_back(',');
+      first = false;
+      // Read from the authorizer's JSON answer, so valid UTF-8 already.
+      AppendJsonString(out, key);
+      out.push_back(':');
+      AppendJsonString(out, value);
+    }
+    out.push_back('}');
+  }
   out.append(",\"connectedAt\":");
   out.append(std::to_string(connection.connectedAtMs));
   out.append(",\"connectionId\":");

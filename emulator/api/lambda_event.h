@@ -5,6 +5,7 @@
 #include <json/json.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +24,11 @@ struct ConnectionContext {
   std::string domainName;                // "HOST:PORT"
   std::string stage;
   std::string apiId;
+  // What the connection's Lambda authorizer answered: principalId and every key of its context,
+  // values stringified. Every event carries it as requestContext.authorizer (AWS-NOTES §1.2).
+  std::optional<std::map<std::string, std::string>> authorizer;
+  // The authorizer's latency, which only the CONNECT event's authorizer object shows.
+  int64_t authorizerLatencyMs = 0;
 };
 
 // One header line of the upgrade request as the client sent it (name case kept).
@@ -49,6 +55,24 @@ std::string FormatRequestTime(int64_t epoch_ms);
 // when the URL had one.
 Json::Value BuildConnectEvent(const ConnectionContext& connection, const ConnectRequest& request,
                               const EventIds& ids, int64_t now_ms);
+
+// "arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/$connect", an authorizer's methodArn.
+std::string ConnectMethodArn(const std::string& region, const std::string& account,
+                             const std::string& api_id, const std::string& stage);
+
+// The first of `sources` ("route.request.header.X", "route.request.querystring.x") that the
+// request lacks or has empty, or nothing when all are there. A header name matches whatever its
+// case; a query parameter's name is exact.
+std::optional<std::string> MissingIdentitySource(const std::vector<std::string>& sources,
+                                                 const ConnectRequest& request);
+
+// A REQUEST authorizer's input (AWS-NOTES §6): type, methodArn, the client's headers as sent
+// (Connection and Upgrade kept, content-length: 0 added) plus X-Amzn-Trace-Id and X-Forwarded-*,
+// both query string forms ({} when none), stageVariables {}, and the CONNECT event's
+// requestContext.
+Json::Value BuildAuthorizerEvent(const ConnectionContext& connection, const ConnectRequest& request,
+                                 const std::string& method_arn, const EventIds& ids,
+                                 int64_t now_ms);
 
 // A message route: no headers; body verbatim; messageId.
 Json::Value BuildMessageEvent(const ConnectionContext& connection, const std::string& route_key,

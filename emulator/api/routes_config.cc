@@ -3,17 +3,18 @@
 #include <json/json.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <cctype>
 #include <limits>
 #include <memory>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "base/json.h"
 
@@ -153,6 +154,10 @@ class Validator {
   std::optional<FunctionConfig> ValidateFunction(const std::string& name, const Json::Value& v,
                                                  const std::string& path);
   void ValidateRoutes(const Json::Value& v, const Json::Value& functions, ApiConfig* api);
+  std::optional<AuthorizerConfig> ValidateAuthorizer(const Json::Value& v, const std::string& path,
+                                                     const std::string& route_key,
+                                                     const Json::Value& functions,
+                                                     const std::string& expected_function);
   void ValidateTables(const Json::Value& v, ApiConfig* api);
   std::optional<TableKeyConfig> TableKey(const Json::Value& v, const std::string& path);
   std::optional<TableIndexConfig> TableIndex(const std::string& name, const Json::Value& v,
@@ -630,7 +635,7 @@ void Validator::ValidateRoutes(const Json::Value& v, const Json::Value& function
       Problem(path, "an object with \"function\"", Describe(route));
       continue;
     }
-    CheckKeys(route, path, {"function", "routeResponse"});
+    CheckKeys(route, path, {"function", "routeResponse", "authorizer"});
     RouteConfig config;
     config.key = key;
     if (!route.isMember("function")) {
@@ -654,8 +659,74 @@ void Validator::ValidateRoutes(const Json::Value& v, const Json::Value& function
         config.routeResponse = response.asBool();
       }
     }
+    if (route.isMember("authorizer")) {
+      config.authorizer = ValidateAuthorizer(route["authorizer"], path + ".authorizer", key,
+                                             functions, expected_function);
+    }
     api->routes[key] = std::move(config);
   }
+}
+
+std::optional<AuthorizerConfig> Validator::ValidateAuthorizer(
+    const Json::Value& v, const std::string& path, const std::string& route_key,
+    const Json::Value& functions, const std::string& expected_function) {
+  const size_t problems_before = problems_.size();
+  if (route_key != "$connect") {
+    Problem(path, "an authorizer only on $connect (API Gateway runs authorizers only there)",
+            Describe(v));
+    return std::nullopt;
+  }
+  if (!v.isObject()) {
+    Problem(path, "an object with \"function\" and \"identitySource\"", Describe(v));
+    return std::nullopt;
+  }
+  CheckKeys(v, path, {"function", "identitySource", "name"});
+  AuthorizerConfig config;
+  if (!v.isMember("function")) {
+    Problem(path + ".function", expected_function, kMissing);
+  } else if (auto function = String(v["function"], path + ".function")) {
+    if (!functions.isObject() || !functions.isMember(*function)) {
+      Problem(path + ".function", expected_function, Describe(v["function"]));
+    }
+    config.function = *function;
+  }
+  config.name = config.function;
+  if (v.isMember("name")) {
+    if (auto name = String(v["name"], path + ".name")) {
+      if (name->empty()) {
+        Problem(path + ".name", "a non-empty name", Describe(v["name"]));
+      } else {
+        config.name = *name;
+      }
+    }
+  }
+  if (!v.isMember("identitySource")) {
+    // CDK's default for WebSocketLambdaAuthorizer (AWS-NOTES section 6).
+    config.identitySources = {"route.request.header.Authorization"};
+  } else {
+    const Json::Value& sources = v["identitySource"];
+    const std::string sources_path = path + ".identitySource";
+    if (!sources.isArray() || sources.empty()) {
+      Problem(sources_path,
+              "a non-empty array of identity sources such as "
+              "\"route.request.header.Authorization\"",
+              Describe(sources));
+    } else {
+      for (Json::ArrayIndex i = 0; i < sources.size(); ++i) {
+        const std::string item_path = Index(sources_path, i);
+        std::optional<std::string> source = String(sources[i], item_path);
+        if (!source) continue;
+        std::string why;
+        if (!IsSupportedIdentitySource(*source, &why)) {
+          Problem(item_path, why, Describe(sources[i]));
+          continue;
+        }
+        config.identitySources.push_back(*source);
+      }
+    }
+  }
+  if (problems_.size() != problems_before) return std::nullopt;
+  return config;
 }
 
 LoadResult ProblemResult(const std::string& file, std::string expected, std::string found) {
@@ -715,6 +786,40 @@ LoadResult LoadRoutesFile(const std::string& path) {
   if (in.bad()) return ProblemResult(path, "a readable routes file", std::strerror(errno));
   const fs::path absolute = fs::absolute(path, ec);
   return ParseRoutes(text.str(), path, absolute.parent_path().string());
+}
+
+bool IsSupportedIdentitySource(const std::string& source, std::string* expected) {
+  static constexpr std::string_view kHeader = "route.request.header.";
+  static constexpr std::string_view kQuery = "route.request.querystring.";
+  const std::string_view text = source;
+  std::string_view name;
+  if (text.starts_with(kHeader)) {
+    name = text.substr(kHeader.size());
+  } else if (text.starts_with(kQuery)) {
+    name = text.substr(kQuery.size());
+  } else {
+    if (expected != nullptr) {
+      const bool other_kind = text.starts_with("stageVariables.") || text.starts_with("context.");
+      *expected = other_kind ? "\"route.request.header.<Name>\" or "
+                               "\"route.request.querystring.<name>\" (stageVariables. and "
+                               "context. identity sources are not supported by wsgw)"
+                             : "\"route.request.header.<Name>\" or "
+                               "\"route.request.querystring.<name>\"";
+    }
+    return false;
+  }
+  // CDK's rule for the name: letters, digits, '.', '_' and '-'.
+  bool ok = !name.empty();
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      ok = false;
+    }
+  }
+  if (!ok && expected != nullptr) {
+    *expected = std::string(text.substr(0, text.size() - name.size())) +
+                "<name> with a name of letters, digits, '.', '_' and '-'";
+  }
+  return ok;
 }
 
 bool IsValidStageName(const std::string& stage) {

@@ -44,7 +44,9 @@ struct FunctionConfig {
   bool supervised = false;
 };
 
-// A Lambda REQUEST authorizer, attachable only to $connect (AWS-NOTES section 6). routes.json:
+// A Lambda REQUEST authorizer, attachable only to $connect (AWS-NOTES section 6). routes.json
+// ("identitySource" defaults to ["route.request.header.Authorization"], CDK's default; "name"
+// to the function's name):
 //   "$connect": { "function": "connect",
 //                 "authorizer": { "function": "auth",
 //                                 "identitySource": ["route.request.header.Authorization"] } }
@@ -119,6 +121,11 @@ struct LoadResult {
   std::optional<ApiConfig> api;
   std::vector<ConfigProblem> problems;  // empty exactly when api is set
 };
+
+// Whether wsgw can check `source` before calling an authorizer: "route.request.header.<Name>" or
+// "route.request.querystring.<name>", the name of letters, digits, '.', '_' and '-'. When not,
+// `expected` (if given) says what would be, for a problem's "expected".
+bool IsSupportedIdentitySource(const std::string& source, std::string* expected = nullptr);
 
 // Whether `stage` may name a stage: letters, digits, '_' and '-', not "@connections".
 bool IsValidStageName(const std::string& stage);

@@ -461,6 +461,15 @@ class Importer {
     for (const std::string& id : ResourcesOf(api_id, "AWS::ApiGatewayV2::Integration")) {
       if (auto function = IntegrationFunction(id)) integrations[id] = *function;
     }
+    std::map<std::string, AuthorizerConfig> authorizers;  // logical id -> mapped authorizer
+    std::set<std::string> broken_authorizers;
+    for (const std::string& id : ResourcesOf(api_id, "AWS::ApiGatewayV2::Authorizer")) {
+      if (auto authorizer = MapAuthorizer(id, &api)) {
+        authorizers[id] = std::move(*authorizer);
+      } else {
+        broken_authorizers.insert(id);
+      }
+    }
     std::map<std::string, std::string> route_keys;  // route logical id -> route key
     for (const std::string& id : ResourcesOf(api_id, "AWS::ApiGatewayV2::Route")) {
       const Json::Value route_props = Properties(id);
@@ -494,32 +503,16 @@ class Importer {
         }
         continue;
       }
+      bool authorizer_failed = false;
+      std::optional<AuthorizerConfig> authorizer =
+          RouteAuthorizer(id, *key, authorizers, broken_authorizers, &authorizer_failed);
+      if (authorizer_failed) continue;
       std::optional<FunctionConfig> function = Function(it->second);
       if (!function) continue;
       RouteConfig config;
       config.key = *key;
+      config.authorizer = std::move(authorizer);
       config.function = function->name;
-      std::optional<std::string> authorization =
-          ResolveString(route_props, "AuthorizationType", path,
-                        "\"NONE\", \"CUSTOM\" (a Lambda REQUEST authorizer) or \"AWS_IAM\"", false);
-      if (authorization && *authorization == "CUSTOM") {
-        if (*key != "$connect") {
-          Problem(PathMember(path, "AuthorizationType"),
-                  "an authorizer only on $connect (API Gateway authorizes a WebSocket once, at "
-                  "connect)",
-                  "\"CUSTOM\" on " + *key);
-        } else {
-          config.authorizer = Authorizer(route_props, path, &api);
-        }
-      } else if (authorization && *authorization == "AWS_IAM") {
-        Warning(PathMember(path, "AuthorizationType"), "",
-                "AWS_IAM authorization is not checked: wsgw does not verify SigV4 signatures, so "
-                "every client is let in");
-      } else if (authorization && *authorization != "NONE") {
-        Problem(PathMember(path, "AuthorizationType"),
-                "\"NONE\", \"CUSTOM\" (a Lambda REQUEST authorizer) or \"AWS_IAM\"",
-                DescribeValue(Json::Value(*authorization)));
-      }
       api.functions[function->name] = std::move(*function);
       api.routes[*key] = config;
       route_keys[id] = *key;
@@ -558,68 +551,6 @@ class Importer {
     apis_.push_back(std::move(api));
   }
 
-  // The $connect route's AWS::ApiGatewayV2::Authorizer (CDK's WebSocketLambdaAuthorizer): a
-  // REQUEST authorizer whose function joins the API's functions.
-  std::optional<AuthorizerConfig> Authorizer(const Json::Value& route_props,
-                                             const std::string& route_path, ApiConfig* api) {
-    const std::string id = RefName(route_props["AuthorizerId"]);
-    if (id.empty() || context_.resources.count(id) == 0 ||
-        TypeOf(id) != "AWS::ApiGatewayV2::Authorizer") {
-      Problem(PathMember(route_path, "AuthorizerId"),
-              "the Ref of an AWS::ApiGatewayV2::Authorizer of this template",
-              route_props.isMember("AuthorizerId") ? DescribeValue(route_props["AuthorizerId"])
-                                                   : kMissing);
-      return std::nullopt;
-    }
-    const Json::Value props = Properties(id);
-    const std::string path = PropsPath(id);
-    std::optional<std::string> type =
-        ResolveString(props, "AuthorizerType", path, "\"REQUEST\"", true);
-    if (!type) return std::nullopt;
-    if (*type != "REQUEST") {
-      Problem(PathMember(path, "AuthorizerType"),
-              "\"REQUEST\" (WebSocket APIs have Lambda REQUEST authorizers only)",
-              DescribeValue(Json::Value(*type)));
-      return std::nullopt;
-    }
-    const std::string expected =
-        "an AuthorizerUri naming a function of this template, such as !Sub "
-        "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
-    std::optional<std::string> uri = ResolveString(props, "AuthorizerUri", path, expected, true);
-    if (!uri) return std::nullopt;
-    std::optional<std::string> function_id = FunctionForUri(*uri);
-    if (!function_id) {
-      Problem(PathMember(path, "AuthorizerUri"), expected, DescribeValue(Json::Value(*uri)));
-      return std::nullopt;
-    }
-    std::optional<FunctionConfig> function = Function(*function_id);
-    if (!function) return std::nullopt;
-    AuthorizerConfig authorizer;
-    authorizer.name = ResolveString(props, "Name", path, "a name", false).value_or(id);
-    authorizer.function = function->name;
-    const std::string sources_path = PathMember(path, "IdentitySource");
-    if (props.isMember("IdentitySource")) {
-      std::optional<Json::Value> sources = Resolve(props["IdentitySource"], sources_path);
-      if (!sources) return std::nullopt;
-      Json::Value list = sources->isArray() ? *sources : Json::Value(Json::arrayValue);
-      if (sources->isString()) list.append(*sources);
-      for (Json::ArrayIndex i = 0; i < list.size(); ++i) {
-        const std::string source = StringOf(list[i]);
-        if (source.rfind("route.request.header.", 0) != 0 &&
-            source.rfind("route.request.querystring.", 0) != 0) {
-          Problem(sources->isArray() ? PathIndex(sources_path, i) : sources_path,
-                  "route.request.header.<Name> or route.request.querystring.<name> (wsgw has no "
-                  "stage variables or context identity sources)",
-                  DescribeValue(list[i]));
-          continue;
-        }
-        authorizer.identitySources.push_back(source);
-      }
-    }
-    api->functions[function->name] = std::move(*function);
-    return authorizer;
-  }
-
   // The function an AWS_PROXY integration invokes, by the function ARN in its IntegrationUri.
   std::optional<std::string> IntegrationFunction(const std::string& id) {
     const Json::Value props = Properties(id);
@@ -632,13 +563,21 @@ class Importer {
               "\"AWS_PROXY\" (wsgw runs Lambda proxy integrations)", DescribeValue(Json::Value(*type)));
       return std::nullopt;
     }
+    return FunctionOfUri(props, path, "IntegrationUri");
+  }
+
+  // The function logical id whose ARN the Lambda invocation URI props[key] names (an
+  // Integration's IntegrationUri, an Authorizer's AuthorizerUri).
+  std::optional<std::string> FunctionOfUri(const Json::Value& props, const std::string& path,
+                                           const std::string& key) {
     const std::string expected =
-        "an IntegrationUri naming a function of this template, such as !Sub "
+        "an " + key +
+        " naming a function of this template, such as !Sub "
         "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations";
-    std::optional<std::string> uri = ResolveString(props, "IntegrationUri", path, expected, true);
+    std::optional<std::string> uri = ResolveString(props, key, path, expected, true);
     if (!uri) return std::nullopt;
     if (std::optional<std::string> function = FunctionForUri(*uri)) return function;
-    Problem(PathMember(path, "IntegrationUri"), expected, DescribeValue(Json::Value(*uri)));
+    Problem(PathMember(path, key), expected, DescribeValue(Json::Value(*uri)));
     return std::nullopt;
   }
 
@@ -661,6 +600,112 @@ class Importer {
       }
     }
     return std::nullopt;
+  }
+
+  // An AWS::ApiGatewayV2::Authorizer: REQUEST, its function, IdentitySource (required, as
+  // CloudFormation requires it for WebSocket APIs' REQUEST authorizers) and Name.
+  std::optional<AuthorizerConfig> MapAuthorizer(const std::string& id, ApiConfig* api) {
+    const Json::Value props = Properties(id);
+    const std::string path = PropsPath(id);
+    const size_t problems_before = problems_.size();
+    AuthorizerConfig config;
+    if (auto type = ResolveString(props, "AuthorizerType", path, "\"REQUEST\"", true)) {
+      if (*type != "REQUEST") {
+        Problem(PathMember(path, "AuthorizerType"),
+                "\"REQUEST\" (the only authorizer type of WebSocket APIs)",
+                DescribeValue(Json::Value(*type)));
+      }
+    }
+    config.name = ResolveString(props, "Name", path, "a name", false).value_or(id);
+    if (config.name.empty()) config.name = id;
+    const std::string sources_path = PathMember(path, "IdentitySource");
+    const std::string sources_expected =
+        "a list of identity sources such as route.request.header.Authorization";
+    if (!props.isMember("IdentitySource")) {
+      Problem(sources_path, sources_expected, kMissing);
+    } else if (std::optional<Json::Value> sources =
+                   Resolve(props["IdentitySource"], sources_path)) {
+      if (!sources->isArray() || sources->empty()) {
+        Problem(sources_path, sources_expected, DescribeValue(*sources));
+      } else {
+        for (Json::ArrayIndex i = 0; i < sources->size(); ++i) {
+          const Json::Value& source = (*sources)[i];
+          std::string expected = "an identity source such as route.request.header.Authorization";
+          if (!source.isString() || !IsSupportedIdentitySource(source.asString(), &expected)) {
+            Problem(PathIndex(sources_path, i), expected, DescribeValue(source));
+            continue;
+          }
+          config.identitySources.push_back(source.asString());
+        }
+      }
+    }
+    if (std::optional<std::string> function_id = FunctionOfUri(props, path, "AuthorizerUri")) {
+      if (std::optional<FunctionConfig> function = Function(*function_id)) {
+        config.function = function->name;
+        api->functions[function->name] = std::move(*function);
+      }
+    }
+    if (problems_.size() != problems_before) return std::nullopt;
+    return config;
+  }
+
+  // A route's AuthorizationType and AuthorizerId: the Lambda authorizer it names (CUSTOM), none
+  // (NONE or absent), or a problem. `authorizers` holds this API's mapped authorizers; ids in
+  // `broken` already have problems of their own.
+  std::optional<AuthorizerConfig> RouteAuthorizer(
+      const std::string& route_id, const std::string& key,
+      const std::map<std::string, AuthorizerConfig>& authorizers,
+      const std::set<std::string>& broken, bool* failed) {
+    const Json::Value props = Properties(route_id);
+    const std::string path = PropsPath(route_id);
+    const std::string type =
+        ResolveString(props, "AuthorizationType", path, "\"NONE\" or \"CUSTOM\"", false)
+            .value_or("NONE");
+    const std::string type_path = PathMember(path, "AuthorizationType");
+    const std::string id_path = PathMember(path, "AuthorizerId");
+    *failed = true;
+    if (type == "NONE") {
+      if (props.isMember("AuthorizerId")) {
+        Problem(id_path, "an AuthorizerId only with AuthorizationType CUSTOM",
+                DescribeValue(props["AuthorizerId"]));
+        return std::nullopt;
+      }
+      *failed = false;
+      return std::nullopt;
+    }
+    if (type == "AWS_IAM") {
+      // Refusing would stop the project from running at all; the warning says what differs.
+      Warning(type_path, "",
+              "AWS_IAM authorization is not checked: wsgw does not verify SigV4 signatures, so "
+              "every client is let in");
+      *failed = false;
+      return std::nullopt;
+    }
+    if (type != "CUSTOM") {
+      Problem(type_path, "\"NONE\", \"AWS_IAM\" or \"CUSTOM\"", DescribeValue(Json::Value(type)));
+      return std::nullopt;
+    }
+    if (key != "$connect") {
+      Problem(type_path,
+              "AuthorizationType CUSTOM only on the $connect route (API Gateway runs authorizers "
+              "only there)",
+              DescribeValue(Json::Value(type)) + " on route " + key);
+      return std::nullopt;
+    }
+    const std::string expected = "the Ref of an AWS::ApiGatewayV2::Authorizer of this API";
+    if (!props.isMember("AuthorizerId")) {
+      Problem(id_path, expected + " (AuthorizationType is CUSTOM)", kMissing);
+      return std::nullopt;
+    }
+    const std::string authorizer = RefName(Resources()[route_id]["Properties"]["AuthorizerId"]);
+    if (broken.count(authorizer) != 0) return std::nullopt;
+    auto it = authorizers.find(authorizer);
+    if (it == authorizers.end()) {
+      Problem(id_path, expected, DescribeValue(props["AuthorizerId"]));
+      return std::nullopt;
+    }
+    *failed = false;
+    return it->second;
   }
 
   std::optional<FunctionConfig> Function(const std::string& id) {

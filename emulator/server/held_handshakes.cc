@@ -8,6 +8,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -244,6 +245,27 @@ void HeldHandshakes::StartUpgrade(HeldHandshake* held, const HttpHead& head) {
     return;
   }
 
+  ConnectRequest request;
+  request.headers = head.headers;
+  request.rawQuery = head.rawQuery;
+  request.hasQuery = head.hasQuery;
+  request.localPort = server_.boundPort;
+  const RouteConfig* connect_route = api->FindRoute("$connect");
+  const AuthorizerConfig* authorizer =
+      connect_route != nullptr && connect_route->authorizer ? &*connect_route->authorizer : nullptr;
+  if (authorizer != nullptr) {
+    if (std::optional<std::string> missing =
+            MissingIdentitySource(authorizer->identitySources, request)) {
+      // API Gateway answers this itself, without calling the authorizer (AWS-NOTES §6).
+      Log::Warn("authorizer " + authorizer->name + ": identity source " + *missing +
+                    " is missing or empty -> 401 (authorizer not called)",
+                {Str("event", "authorize"), Str("path", head.path),
+                 Str("authorizer", authorizer->name), Str("outcome", "rejected 401")});
+      held->Refuse(401, JsonMessageBody(ReasonPhrase(401)));
+      return;
+    }
+  }
+
   auto session = std::make_unique<Session>();
   session->api = api;
   ConnectionContext& context_fields = session->context;
@@ -268,14 +290,85 @@ void HeldHandshakes::StartUpgrade(HeldHandshake* held, const HttpHead& head) {
     server_.Post([this, id, owned] { OnConnectVerdict(id, ConnectVerdict{}, std::move(*owned)); });
     return;
   }
-
-  ConnectRequest request;
-  request.headers = head.headers;
-  request.rawQuery = head.rawQuery;
-  request.hasQuery = head.hasQuery;
-  request.localPort = server_.boundPort;
   EventIds ids{NewRequestId(), ""};
-  Json::Value event = BuildConnectEvent(context_fields, request, ids, NowMs());
+  if (authorizer != nullptr) {
+    Authorize(held, *authorizer, std::move(session), std::move(request), ids);
+    return;
+  }
+  InvokeConnect(held, std::move(session), request, ids);
+}
+
+namespace {
+
+// The methodArn's region and account: the gateway's AWS_REGION (the one its functions get), and
+// the account id the template import also uses for AWS::AccountId.
+std::string MethodArnRegion() {
+  const char* region = std::getenv("AWS_REGION");
+  return region != nullptr && *region != '\0' ? region : "us-east-1";
+}
+constexpr char kMethodArnAccount[] = "123456789012";
+
+}  // namespace
+
+void HeldHandshakes::Authorize(HeldHandshake* held, const AuthorizerConfig& authorizer,
+                               std::unique_ptr<Session> session, ConnectRequest request,
+                               const EventIds& ids) {
+  const ApiConfig& api = *session->api;
+  const FunctionConfig& function = api.functions.at(authorizer.function);
+  const FunctionConfig& connect = *api.FunctionFor("$connect");
+  std::string method_arn =
+      ConnectMethodArn(MethodArnRegion(), kMethodArnAccount, api.apiId, api.stage);
+  Json::Value event = BuildAuthorizerEvent(session->context, request, method_arn, ids, NowMs());
+  // The handshake waits for both functions.
+  lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonConnect),
+                  function.timeoutMs / 1000 + connect.timeoutMs / 1000 + 5);
+  std::string id = held->id_;
+  std::string name = authorizer.name;
+  auto owned = std::make_shared<std::unique_ptr<Session>>(std::move(session));
+  auto owned_request = std::make_shared<ConnectRequest>(std::move(request));
+  server_.Invoke(
+      function, event,
+      [this, id, name, method_arn, owned, owned_request, ids,
+       function_name = function.name](InvokeOutcome outcome) {
+        AuthorizerVerdict verdict = InterpretAuthorizerResult(outcome, method_arn);
+        const std::string status = std::to_string(verdict.httpStatus);
+        std::vector<LogField> fields = {
+            Str("event", "authorize"),
+            Str("connectionId", id),
+            Str("routeKey", "$connect"),
+            Str("function", function_name),
+            Str("outcome", verdict.allowed() ? "allowed" : "rejected " + status),
+            Num("latencyMs", outcome.latencyMs)};
+        if (!verdict.allowed()) {
+          fields.push_back(Str("reason", verdict.reason));
+          Log::Warn("authorizer " + name + ": " + verdict.reason + " -> " + status, fields);
+          ConnectVerdict refused;
+          refused.httpStatus = verdict.httpStatus;
+          refused.reason = verdict.reason;
+          OnConnectVerdict(id, refused, std::move(*owned));
+          return;
+        }
+        fields.push_back(Str("principalId", verdict.authorizer["principalId"]));
+        Log::Info("authorizer " + name + ": allowed", fields);
+        auto it = waiting_.find(id);
+        if (it == waiting_.end()) {
+          // The client left (or the gateway is stopping) while the authorizer ran: $connect never
+          // runs, so there is no $disconnect either.
+          Log::Info("connection gone before the authorizer answered; $connect not called",
+                    {Str("connectionId", id)});
+          return;
+        }
+        Session& session = **owned;
+        session.context.authorizer = std::move(verdict.authorizer);
+        session.context.authorizerLatencyMs = static_cast<int64_t>(outcome.latencyMs + 0.5);
+        InvokeConnect(it->second, std::move(*owned), *owned_request, ids);
+      });
+}
+
+void HeldHandshakes::InvokeConnect(HeldHandshake* held, std::unique_ptr<Session> session,
+                                   const ConnectRequest& request, const EventIds& ids) {
+  const FunctionConfig* function = session->api->FunctionFor("$connect");
+  Json::Value event = BuildConnectEvent(session->context, request, ids, NowMs());
   lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonConnect),
                   function->timeoutMs / 1000 + 5);
   std::string id = held->id_;

@@ -1,7 +1,8 @@
 // Connections before lws owns them (design: docs/HANDSHAKE.md). The gateway accepts every TCP
 // connection itself and reads its request head: plain HTTP goes to lws unread; a WebSocket
 // upgrade is held, unanswered, while its $connect function runs, then either refused with the
-// function's status or replayed into lws as a new Session. One HeldHandshake per connection,
+// function's status or replayed into lws as a new Session. A $connect with a Lambda authorizer
+// runs it first, while the upgrade is still held (AWS-NOTES §6). One HeldHandshake per connection,
 // owned here from accept() until lws takes the socket or the refusal is written.
 #pragma once
 
@@ -76,6 +77,11 @@ class HeldHandshakes {
   friend class HeldHandshake;
 
   void StartUpgrade(HeldHandshake* held, const HttpHead& head);
+  // The $connect route's Lambda authorizer, then (when it allows) InvokeConnect.
+  void Authorize(HeldHandshake* held, const AuthorizerConfig& authorizer,
+                 std::unique_ptr<Session> session, ConnectRequest request, const EventIds& ids);
+  void InvokeConnect(HeldHandshake* held, std::unique_ptr<Session> session,
+                     const ConnectRequest& request, const EventIds& ids);
   // The refusal for a request on the services-only port that is not for a service, if it is not.
   std::optional<std::string> ServicesOnlyRefusal(const HttpHead& head) const;
   void OnConnectVerdict(const std::string& id, const ConnectVerdict& verdict,

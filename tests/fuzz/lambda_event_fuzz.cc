@@ -1,5 +1,6 @@
 // Fuzzes the event builder with hostile client input: $connect headers and query strings,
-// message bodies and close reasons. Every event must serialise to JSON that parses back, is
+// message bodies and close reasons, and a hostile authorizer answer whose context every event
+// then carries. Every event must serialise to JSON that parses back, is
 // valid UTF-8 (a function's JSON parser would reject anything else), and keeps AWS's shape.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <json/json.h>
@@ -9,7 +10,9 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "api/function_answer.h"
 #include "api/lambda_event.h"
 #include "base/utf8.h"
 
@@ -84,6 +87,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(connect["multiValueQueryStringParameters"].isObject());
   }
 
+  const std::string arn = wsgw::ConnectMethodArn("us-east-1", "123456789012", "abcdefghij", "dev");
+  Json::Value authorizer_event = wsgw::BuildAuthorizerEvent(connection, request, arn, ids, now_ms);
+  Check(wsgw::IsValidUtf8(wsgw::SerializeEvent(authorizer_event)));
+  std::vector<std::string> sources = {
+      "route.request.header." + input.ConsumeRandomLengthString(16),
+      "route.request.querystring." + input.ConsumeRandomLengthString(16)};
+  (void)wsgw::MissingIdentitySource(sources, request);
+
+  wsgw::InvokeOutcome answer;
+  answer.kind = input.ConsumeBool() ? wsgw::InvokeOutcome::Kind::kOk
+                                    : wsgw::InvokeOutcome::Kind::kFunctionError;
+  answer.body = input.ConsumeRandomLengthString(1024);
+  wsgw::AuthorizerVerdict verdict = wsgw::InterpretAuthorizerResult(answer, arn);
+  Check(verdict.httpStatus == 200 || verdict.httpStatus == 401 || verdict.httpStatus == 403 ||
+        verdict.httpStatus == 500);
+  if (verdict.allowed()) {
+    Check(verdict.authorizer.count("principalId") == 1);
+    connection.authorizer = verdict.authorizer;
+    Json::Value authorized =
+        RoundTrip(wsgw::BuildConnectEvent(connection, request, ids, now_ms), connection, "CONNECT");
+    Check(authorized["requestContext"]["authorizer"]["principalId"].asString() ==
+          verdict.authorizer["principalId"]);
+  }
+
   int code = input.ConsumeIntegralInRange<int>(1000, 4999);
   std::string reason = input.ConsumeRandomLengthString(123);
   Json::Value disconnect = RoundTrip(
@@ -99,5 +126,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(!message.isMember("headers"));
   // Two independent UTF-8 implementations must agree: a valid body passes through untouched.
   if (wsgw::IsValidUtf8(body)) Check(message["body"].asString() == body);
+  // The hand-written message serialiser agrees with the tree, authorizer object included.
+  Check(wsgw::SerializeMessageEvent(connection, "$default", body, ids, now_ms) ==
+        wsgw::SerializeEvent(wsgw::BuildMessageEvent(connection, "$default", body, ids, now_ms)));
   return 0;
 }

@@ -56,6 +56,36 @@ describe('--check', () => {
     assert.equal(result.code, 0, `stderr: ${result.stderr}`);
   });
 
+  test('reports a bad authorizer (off $connect, unknown function, unsupported source), exits 2', T, async () => {
+    const routes = validRoutes();
+    routes.routes.$connect.authorizer = {
+      function: 'auth',
+      identitySource: ['route.request.header.Authorization', 'stageVariables.key'],
+    };
+    routes.routes.sendPublic.authorizer = { function: 'echo' };
+    const file = await writeRoutesFile(routes);
+    const result = await runGateway(['--check', file]);
+    assert.equal(result.code, 2, `stderr: ${result.stderr}`);
+    const lines = problemLines(result.stderr, file);
+    assert.deepEqual(
+      lines.map((line) => line.match(PROBLEM_LINE)[2]),
+      [
+        '$.routes.$connect.authorizer.function',
+        '$.routes.$connect.authorizer.identitySource[1]',
+        '$.routes.sendPublic.authorizer',
+      ],
+      result.stderr,
+    );
+    assert.match(result.stderr, /not supported by wsgw/);
+    assert.match(result.stderr, /authorizer only on \$connect/);
+
+    routes.routes.$connect.authorizer.function = 'echo';
+    routes.routes.$connect.authorizer.identitySource = ['route.request.querystring.token'];
+    delete routes.routes.sendPublic.authorizer;
+    const valid = await runGateway(['--check', await writeRoutesFile(routes)]);
+    assert.equal(valid.code, 0, `stderr: ${valid.stderr}`);
+  });
+
   test('reports every problem with file, JSON path, expected and found, then exits 2', T, async () => {
     const routes = validRoutes();
     routes.colour = 'blue';

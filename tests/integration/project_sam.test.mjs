@@ -1,5 +1,6 @@
 // A SAM project run as it is (issue 16): fixtures/projects/sam-python/template.yaml, with its
-// ApiGatewayV2 WebSocket API, three Python functions (CodeUri src/) and a connections table,
+// ApiGatewayV2 WebSocket API, a REQUEST authorizer on $connect (?token=), four Python functions
+// (CodeUri src/) and a connections table,
 // started with `--config template.yaml`; real `ws` clients, the table read over the DynamoDB
 // endpoint on the same port. And a broken template: file:line and exit 2.
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
-import { connect } from './support/client.mjs';
+import { connect, tryConnect } from './support/client.mjs';
 import { clientConfig, REGION } from './support/dynamodb.mjs';
 import { makeTempDir, startGateway, WSGW_BIN } from './support/gateway.mjs';
 
@@ -31,11 +32,24 @@ const credentials = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 
-async function connectionIds(doc) {
+async function connections(doc) {
   const { Items } = await doc.send(
     new ScanCommand({ TableName: 'chat-connections', ConsistentRead: true }),
   );
-  return Items.map((item) => item.connectionId).sort();
+  return Items;
+}
+
+async function connectionIds(doc) {
+  return (await connections(doc)).map((item) => item.connectionId).sort();
+}
+
+function startSam() {
+  return startGateway({
+    routes: [],
+    args: ['--config', path.join(SAM, 'template.yaml'), '--dynamodb-in-memory'],
+    env: credentials,
+    readyTimeoutMs: 30000,
+  });
 }
 
 async function until(check, what, timeoutMs = 5000) {
@@ -49,21 +63,16 @@ async function until(check, what, timeoutMs = 5000) {
 
 describe('SAM template (fixtures/projects/sam-python)', () => {
   test('ProjectSam_MessageReachesTheOtherClientInTheRoomAndTheTableHoldsLiveConnections', async () => {
-    const gateway = await startGateway({
-      routes: [],
-      args: ['--config', path.join(SAM, 'template.yaml'), '--dynamodb-in-memory'],
-      env: credentials,
-      readyTimeoutMs: 30000,
-    });
+    const gateway = await startSam();
     const doc = DynamoDBDocumentClient.from(
       new DynamoDBClient(clientConfig(`http://127.0.0.1:${gateway.port}`)),
     );
     try {
       assert.equal(gateway.ready.apis[0].stage, 'dev');
       assert.match(gateway.wsUrl, /\/dev$/);
-      const alice = await connect(`${gateway.wsUrl}?room=blue`);
-      const bob = await connect(`${gateway.wsUrl}?room=blue`);
-      const carol = await connect(`${gateway.wsUrl}?room=red`);
+      const alice = await connect(`${gateway.wsUrl}?room=blue&token=alice`);
+      const bob = await connect(`${gateway.wsUrl}?room=blue&token=bob`);
+      const carol = await connect(`${gateway.wsUrl}?room=red&token=carol`);
       await until(async () => (await connectionIds(doc)).length === 3, 'three connections');
 
       const received = bob.nextMessage(10000);
@@ -71,6 +80,8 @@ describe('SAM template (fixtures/projects/sam-python)', () => {
       const message = JSON.parse(await received);
       assert.equal(message.room, 'blue');
       assert.equal(message.text, 'hello blue');
+      // The authorizer's principalId, from the sendmessage event's requestContext.authorizer.
+      assert.equal(message.user, 'alice');
       // The route response of sendmessage comes back to alice; carol (another room) gets nothing.
       const answer = JSON.parse(await alice.nextMessage(10000));
       assert.equal(answer.sent, 1);
@@ -81,6 +92,46 @@ describe('SAM template (fixtures/projects/sam-python)', () => {
       alice.close();
       bob.close();
       await until(async () => (await connectionIds(doc)).length === 0, 'an empty table');
+    } finally {
+      doc.destroy();
+      await gateway.stop();
+    }
+  });
+
+  test('ProjectSam_TokenAuthorizerRefusesAndItsContextReachesConnect', async () => {
+    const gateway = await startSam();
+    const doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient(clientConfig(`http://127.0.0.1:${gateway.port}`)),
+    );
+    try {
+      const refusals = [
+        // No ?token=: API Gateway answers without calling the authorizer.
+        { query: '?room=blue', status: 401, message: 'Unauthorized' },
+        { query: '?token=', status: 401, message: 'Unauthorized' },
+        // The Python authorizer raises Exception("Unauthorized").
+        { query: '?token=unauthorized', status: 401, message: 'Unauthorized' },
+        { query: '?token=deny', status: 403, message: 'Forbidden' },
+      ];
+      for (const { query, status, message } of refusals) {
+        const outcome = await tryConnect(`${gateway.wsUrl}${query}`);
+        assert.equal(outcome.opened, false, query);
+        assert.equal(outcome.status, status, `${query}: ${outcome.body}`);
+        assert.deepEqual(JSON.parse(outcome.body), { message });
+      }
+      await gateway.waitForLine(
+        /authorizer token-authorizer: identity source route\.request\.querystring\.token is missing or empty -> 401 \(authorizer not called\)/,
+      );
+      await gateway.waitForLine(/authorizer token-authorizer: Deny policy for .*\/dev\/\$connect -> 403/);
+      assert.deepEqual(await connections(doc), [], 'no refused client reached $connect');
+
+      // principalId and the context (a number, stringified) in the $connect event.
+      const dave = await connect(`${gateway.wsUrl}?token=dave`);
+      await until(async () => (await connections(doc)).length === 1, "dave's connection");
+      const [item] = await connections(doc);
+      assert.equal(item.user, 'dave');
+      assert.equal(item.tokenLength, String('dave'.length));
+      dave.close();
+      await until(async () => (await connections(doc)).length === 0, 'an empty table');
     } finally {
       doc.destroy();
       await gateway.stop();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -427,6 +428,178 @@ TEST(IntegrationResultTest, GatewayErrorFrameMatchesAwsBytes) {
   EXPECT_EQ(
       GatewayErrorFrame("Internal server error", "Qyi07eCbtjMCJKw=", "Qyi3UG41tjMFlUg="),
       R"({"message": "Internal server error", "connectionId":"Qyi07eCbtjMCJKw=", "requestId":"Qyi3UG41tjMFlUg="})");
+}
+
+// Lambda REQUEST authorizers
+
+constexpr char kArn[] = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/$connect";
+
+std::string Policy(const std::string& effect, const std::string& resource,
+                   const std::string& extra = "") {
+  return R"({"principalId":"user-1","policyDocument":{"Version":"2012-10-17","Statement":[)"
+         R"({"Action":"execute-api:Invoke","Effect":")" +
+         effect + R"(","Resource":")" + resource + R"("}]})" + extra + "}";
+}
+
+InvokeOutcome FunctionError(std::string body) {
+  InvokeOutcome outcome = Failed(Kind::kFunctionError, "Error: something");
+  outcome.body = std::move(body);
+  return outcome;
+}
+
+TEST(AuthorizerResultTest, AllowForTheMethodArnAllowsWithPrincipalAndContext) {
+  AuthorizerVerdict verdict = InterpretAuthorizerResult(
+      Ok(Policy("Allow", kArn,
+                R"(,"context":{"tenant":"acme","level":3,"ratio":0.1,"admin":true,"off":false})")),
+      kArn);
+  EXPECT_TRUE(verdict.allowed());
+  EXPECT_EQ(verdict.authorizer, (std::map<std::string, std::string>{{"principalId", "user-1"},
+                                                                    {"tenant", "acme"},
+                                                                    {"level", "3"},
+                                                                    {"ratio", "0.1"},
+                                                                    {"admin", "true"},
+                                                                    {"off", "false"}}));
+}
+
+TEST(AuthorizerResultTest, TopLevelPrincipalIdWinsOverAContextKeyOfTheSameName) {
+  AuthorizerVerdict verdict = InterpretAuthorizerResult(
+      Ok(Policy("Allow", kArn, R"(,"context":{"principalId":"x"})")), kArn);
+  EXPECT_EQ(verdict.authorizer.at("principalId"), "user-1");
+}
+
+TEST(AuthorizerResultTest, ResourceWildcardsMatchAsIamDoes) {
+  for (const std::string& resource :
+       {std::string("*"), std::string("arn:aws:execute-api:*"),
+        std::string("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/*"),
+        std::string("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/$connect"),
+        std::string("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/d?v/$connect"),
+        std::string("arn:aws:execute-api:*:*:abcdef1234/*/$connect")}) {
+    EXPECT_TRUE(InterpretAuthorizerResult(Ok(Policy("Allow", resource)), kArn).allowed())
+        << resource;
+  }
+}
+
+TEST(AuthorizerResultTest, AllowThatDoesNotMatchIs403) {
+  // A REST-style resource with a method segment does not cover $connect (AWS-NOTES section 6).
+  for (const std::string& resource :
+       {std::string("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/*/*"),
+        std::string("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/$connect"),
+        std::string("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/d?/$connect"),
+        std::string("ARN:aws:execute-api:us-east-1:123456789012:abcdef1234/dev/$connect")}) {
+    AuthorizerVerdict verdict = InterpretAuthorizerResult(Ok(Policy("Allow", resource)), kArn);
+    EXPECT_EQ(verdict.httpStatus, 403) << resource;
+    EXPECT_EQ(verdict.reason, std::string("no Allow statement in the policy matches ") + kArn);
+    EXPECT_TRUE(verdict.authorizer.empty());
+  }
+  AuthorizerVerdict other_action = InterpretAuthorizerResult(
+      Ok(R"({"principalId":"u","policyDocument":{"Statement":[)"
+         R"({"Action":"execute-api:ManageConnections","Effect":"Allow","Resource":"*"}]}})"),
+      kArn);
+  EXPECT_EQ(other_action.httpStatus, 403);
+}
+
+TEST(AuthorizerResultTest, DenyIs403EvenBesideAnAllow) {
+  AuthorizerVerdict deny = InterpretAuthorizerResult(Ok(Policy("Deny", kArn)), kArn);
+  EXPECT_EQ(deny.httpStatus, 403);
+  EXPECT_EQ(deny.reason, std::string("Deny policy for ") + kArn);
+  AuthorizerVerdict both = InterpretAuthorizerResult(
+      Ok(R"({"principalId":"u","policyDocument":{"Statement":[)"
+         R"({"Action":"execute-api:*","Effect":"Allow","Resource":"*"},)"
+         R"({"Action":["s3:GetObject","execute-api:Invoke"],"Effect":"Deny","Resource":["x",")" +
+         std::string(kArn) + R"("]}]}})"),
+      kArn);
+  EXPECT_EQ(both.httpStatus, 403);
+  EXPECT_EQ(both.reason, std::string("Deny policy for ") + kArn);
+}
+
+TEST(AuthorizerResultTest, StatementMayBeOneObjectAndActionCaseIsIgnored) {
+  EXPECT_TRUE(InterpretAuthorizerResult(
+                  Ok(R"({"principalId":"u","policyDocument":{"Statement":)"
+                     R"({"Action":"Execute-API:invoke","Effect":"Allow","Resource":"*"}}})"),
+                  kArn)
+                  .allowed());
+}
+
+TEST(AuthorizerResultTest, EmptyStatementListIs403) {
+  EXPECT_EQ(InterpretAuthorizerResult(
+                Ok(R"({"principalId":"u","policyDocument":{"Statement":[]}})"), kArn)
+                .httpStatus,
+            403);
+}
+
+TEST(AuthorizerResultTest, UnauthorizedErrorIs401) {
+  // Node's throw new Error("Unauthorized") / callback("Unauthorized"), Python's raise.
+  for (const std::string& body :
+       {std::string(R"({"errorType":"Error","errorMessage":"Unauthorized"})"),
+        std::string(R"({"errorMessage":"Unauthorized"})"),
+        std::string(
+            R"({"errorMessage":"Unauthorized","errorType":"Exception","stackTrace":[]})")}) {
+    AuthorizerVerdict verdict = InterpretAuthorizerResult(FunctionError(body), kArn);
+    EXPECT_EQ(verdict.httpStatus, 401) << body;
+    EXPECT_EQ(verdict.reason, "the authorizer raised \"Unauthorized\"");
+  }
+}
+
+TEST(AuthorizerResultTest, OtherFunctionErrorsAndFailuresAre500) {
+  for (const std::string& body :
+       {std::string(R"({"errorType":"Error","errorMessage":"unauthorized"})"),
+        std::string(R"({"errorType":"Unauthorized","errorMessage":"boom"})"),
+        std::string(R"({"errorMessage":"Unauthorized: bad token"})"), std::string("")}) {
+    AuthorizerVerdict verdict = InterpretAuthorizerResult(FunctionError(body), kArn);
+    EXPECT_EQ(verdict.httpStatus, 500) << body;
+    EXPECT_EQ(verdict.reason, "function error: Error: something");
+  }
+  for (Kind kind : {Kind::kTimeout, Kind::kUnreachable, Kind::kBadStatus}) {
+    AuthorizerVerdict verdict = InterpretAuthorizerResult(Failed(kind, "why"), kArn);
+    EXPECT_EQ(verdict.httpStatus, 500);
+    EXPECT_EQ(verdict.reason, std::string(ToString(kind)) + ": why");
+  }
+}
+
+TEST(AuthorizerResultTest, MalformedAnswersAre500AndSayWhy) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"not json", "not JSON: not json"},
+      {"null", "not a JSON object: null"},
+      {R"({"statusCode":401})", "no principalId"},
+      {R"({"principalId":7,"policyDocument":{"Statement":[]}})", "principalId is not a string"},
+      {R"({"principalId":"u"})", "no policyDocument"},
+      {R"({"principalId":"u","policyDocument":"Allow"})", "policyDocument is not an object"},
+      {R"({"principalId":"u","policyDocument":{}})",
+       "policyDocument.Statement is not an object or an array"},
+      {R"({"principalId":"u","policyDocument":{"Statement":[1]}})",
+       "policyDocument.Statement[0] is not an object"},
+      {R"({"principalId":"u","policyDocument":{"Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}})",
+       "policyDocument.Statement[0].Effect is not \"Allow\" or \"Deny\""},
+      {R"({"principalId":"u","policyDocument":{"Statement":[{"Effect":"Allow","Resource":"*"}]}})",
+       "policyDocument.Statement[0].Action is not a string or an array of strings"},
+      {R"({"principalId":"u","policyDocument":{"Statement":[{"Effect":"Allow","Action":"*","Resource":[]}]}})",
+       "policyDocument.Statement[0].Resource is not a string or an array of strings"},
+      {Policy("Allow", "*", R"(,"context":[])"), "context is not an object"},
+      {Policy("Allow", "*", R"(,"context":{"a":{"b":1}})"),
+       "context.a is not a string, number or boolean"},
+      {Policy("Allow", "*", R"(,"context":{"a":null})"),
+       "context.a is not a string, number or boolean"},
+  };
+  for (const auto& [body, why] : cases) {
+    AuthorizerVerdict verdict = InterpretAuthorizerResult(Ok(body), kArn);
+    EXPECT_EQ(verdict.httpStatus, 500) << body;
+    EXPECT_EQ(verdict.reason, "malformed authorizer answer: " + why) << body;
+  }
+}
+
+TEST(AuthorizerResultTest, IamPatternMatching) {
+  EXPECT_TRUE(MatchesIamPattern("", ""));
+  EXPECT_FALSE(MatchesIamPattern("", "a"));
+  EXPECT_TRUE(MatchesIamPattern("*", ""));
+  EXPECT_TRUE(MatchesIamPattern("a*b*c", "aXXbYYc"));
+  EXPECT_TRUE(MatchesIamPattern("a*b", "abab"));
+  EXPECT_FALSE(MatchesIamPattern("a*b", "abac"));
+  EXPECT_TRUE(MatchesIamPattern("?", "x"));
+  EXPECT_FALSE(MatchesIamPattern("?", ""));
+  EXPECT_FALSE(MatchesIamPattern("abc", "ABC"));
+  EXPECT_TRUE(MatchesIamPattern("abc", "ABC", true));
+  // Many stars against a long text that does not match: no exponential backtracking.
+  EXPECT_FALSE(MatchesIamPattern(std::string(200, '*') + "b", std::string(100000, 'a')));
 }
 
 }  // namespace

@@ -210,6 +210,42 @@ TEST(LambdaEvent, DisconnectMatchesAwsCapture) {
   EXPECT_EQ(ours["requestContext"]["requestId"], ours["requestContext"]["extendedRequestId"]);
 }
 
+TEST(LambdaEvent, AuthorizerEventMatchesAwsCapture) {
+  Json::Value golden = LoadFixture("authorizer.json");
+  // The capture lists Sec-WebSocket-Key in multiValueHeaders only; every other header is in both.
+  golden["headers"]["Sec-WebSocket-Key"] = golden["multiValueHeaders"]["Sec-WebSocket-Key"][0];
+  const ConnectionContext connection = CaptureConnection(golden);
+  ConnectRequest request;
+  request.headers = {
+      {"Authorization", "Leo"},
+      {"Connection", "upgrade"},
+      {"Host", golden["headers"]["Host"].asString()},
+      {"Sec-WebSocket-Extensions", golden["headers"]["Sec-WebSocket-Extensions"].asString()},
+      {"Sec-WebSocket-Key", golden["headers"]["Sec-WebSocket-Key"].asString()},
+      {"Sec-WebSocket-Version", "13"},
+      {"Upgrade", "websocket"},
+  };
+  request.localPort = 443;
+  const EventIds ids{NewRequestId(), ""};
+  const std::string arn =
+      ConnectMethodArn("us-east-1", "533568316194", connection.apiId, connection.stage);
+  const Json::Value ours = RoundTrip(BuildAuthorizerEvent(
+      connection, request, arn, ids, golden["requestContext"]["requestTimeEpoch"].asInt64()));
+
+  FormatChecks checks;
+  ExpectIdsFormatted(checks);
+  checks["headers.X-Amzn-Trace-Id"] = ExpectTraceId;
+  checks["multiValueHeaders.X-Amzn-Trace-Id[0]"] = ExpectTraceId;
+  const auto expect_http = [](const Json::Value& golden_value, const Json::Value& ours_value) {
+    EXPECT_EQ(golden_value, "https");
+    EXPECT_EQ(ours_value, "http");
+  };
+  checks["headers.X-Forwarded-Proto"] = expect_http;
+  checks["multiValueHeaders.X-Forwarded-Proto[0]"] = expect_http;
+  ExpectMatchesGolden(golden, ours, checks);
+  EXPECT_EQ(ours["requestContext"]["connectionId"], connection.connectionId);
+}
+
 TEST(LambdaEvent, ConnectFromBrowserWithQueryMatchesExpected) {
   const Json::Value golden = LoadFixture("connect_browser_query.json");
   const Json::Value& context = golden["requestContext"];
@@ -475,8 +511,117 @@ TEST(LambdaEvent, SerializeMessageEventMatchesTheJsonTreeForSpecialText) {
       connection.userAgent.reset();
       EXPECT_EQ(SerializeMessageEvent(connection, text, text, ids, now),
                 SlowMessageEvent(connection, text, text, ids, now));
+      connection.authorizer = std::map<std::string, std::string>{
+          {"principalId", text}, {text, text}, {"a", "1"}, {"zz", "true"}};
+      EXPECT_EQ(SerializeMessageEvent(connection, text, text, ids, now),
+                SlowMessageEvent(connection, text, text, ids, now));
     }
   }
+}
+
+TEST(LambdaEvent, ConnectMethodArnHasNoHttpMethodSegment) {
+  EXPECT_EQ(ConnectMethodArn("eu-west-1", "123456789012", "abcdef1234", "dev"),
+            "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/dev/$connect");
+}
+
+TEST(LambdaEvent, AuthorizerEventHasAwsRequestAuthorizerFields) {
+  const ConnectionContext connection = LocalConnection();
+  ConnectRequest request = RequestWithHeaders({{"Host", "127.0.0.1:3001"},
+                                               {"Connection", "Upgrade"},
+                                               {"Upgrade", "websocket"},
+                                               {"Authorization", "Bearer abc"},
+                                               {"X-Forwarded-For", "6.6.6.6"}});
+  const EventIds ids{NewRequestId(), ""};
+  const int64_t now = connection.connectedAtMs + 3;
+  const std::string arn = ConnectMethodArn("us-east-1", "123456789012", "chatapi001", "dev");
+  const Json::Value event = RoundTrip(BuildAuthorizerEvent(connection, request, arn, ids, now));
+
+  EXPECT_EQ(event["headers"]["content-length"], "0");
+  EXPECT_EQ(Keys(event),
+            (std::set<std::string>{"type", "methodArn", "headers", "multiValueHeaders",
+                                   "queryStringParameters", "multiValueQueryStringParameters",
+                                   "stageVariables", "requestContext"}));
+  EXPECT_EQ(event["type"], "REQUEST");
+  EXPECT_EQ(event["methodArn"], arn);
+  // Unlike the $connect integration event, the authorizer sees the handshake headers.
+  EXPECT_EQ(event["headers"]["Connection"], "Upgrade");
+  EXPECT_EQ(event["headers"]["Upgrade"], "websocket");
+  EXPECT_EQ(event["headers"]["Authorization"], "Bearer abc");
+  EXPECT_EQ(event["multiValueHeaders"]["Authorization"][0], "Bearer abc");
+  EXPECT_EQ(event["headers"]["X-Forwarded-For"], "127.0.0.1");
+  EXPECT_TRUE(std::regex_match(event["headers"]["X-Amzn-Trace-Id"].asString(), kTraceIdPattern));
+  EXPECT_EQ(event["queryStringParameters"], Json::Value(Json::objectValue));
+  EXPECT_EQ(event["multiValueQueryStringParameters"], Json::Value(Json::objectValue));
+  EXPECT_EQ(event["stageVariables"], Json::Value(Json::objectValue));
+
+  // The same requestContext as the CONNECT event of the same request.
+  const Json::Value connect = RoundTrip(BuildConnectEvent(connection, request, ids, now));
+  EXPECT_EQ(event["requestContext"], connect["requestContext"]);
+  EXPECT_EQ(event["requestContext"]["eventType"], "CONNECT");
+  EXPECT_EQ(event["requestContext"]["connectionId"], connection.connectionId);
+  EXPECT_FALSE(event["requestContext"].isMember("authorizer"));
+
+  const Json::Value with_query = RoundTrip(
+      BuildAuthorizerEvent(connection, RequestWithQuery("token=t%201&x=1&x=2"), arn, ids, now));
+  EXPECT_EQ(with_query["queryStringParameters"]["token"], "t 1");
+  EXPECT_EQ(with_query["queryStringParameters"]["x"], "2");
+  EXPECT_EQ(with_query["multiValueQueryStringParameters"]["x"].size(), 2u);
+}
+
+TEST(LambdaEvent, EveryEventOfAnAuthorizedConnectionCarriesTheAuthorizerObject) {
+  ConnectionContext connection = LocalConnection();
+  connection.authorizer = std::map<std::string, std::string>{
+      {"principalId", "user-123"}, {"tenant", "acme"}, {"level", "3"}};
+  connection.authorizerLatencyMs = 212;
+  const EventIds ids{NewRequestId(), NewMessageId()};
+  const int64_t now = connection.connectedAtMs + 5;
+
+  const Json::Value connect =
+      RoundTrip(BuildConnectEvent(connection, RequestWithHeaders({}), ids, now));
+  Json::Value expected(Json::objectValue);
+  expected["principalId"] = "user-123";
+  expected["tenant"] = "acme";
+  expected["level"] = "3";
+  Json::Value with_latency = expected;
+  with_latency["integrationLatency"] = 212;
+  EXPECT_EQ(connect["requestContext"]["authorizer"], with_latency);
+
+  // Only the CONNECT event shows integrationLatency (AWS-NOTES §1.2).
+  const Json::Value message = RoundTrip(BuildMessageEvent(connection, "$default", "hi", ids, now));
+  EXPECT_EQ(message["requestContext"]["authorizer"], expected);
+  const Json::Value disconnect = RoundTrip(BuildDisconnectEvent(connection, 1000, "bye", ids, now));
+  EXPECT_EQ(disconnect["requestContext"]["authorizer"], expected);
+  EXPECT_EQ(SerializeMessageEvent(connection, "$default", "hi", ids, now),
+            SerializeEvent(BuildMessageEvent(connection, "$default", "hi", ids, now)));
+
+  connection.authorizer.reset();
+  EXPECT_FALSE(
+      RoundTrip(BuildConnectEvent(connection, RequestWithHeaders({}), ids, now))["requestContext"]
+          .isMember("authorizer"));
+}
+
+TEST(LambdaEvent, MissingIdentitySourceNamesTheFirstAbsentOrEmptyOne) {
+  const std::vector<std::string> sources = {"route.request.header.Authorization",
+                                            "route.request.querystring.token"};
+  ConnectRequest request = RequestWithQuery("token=abc");
+  request.headers.emplace_back("authorization", "Bearer x");  // any case
+  EXPECT_EQ(MissingIdentitySource(sources, request), std::nullopt);
+
+  ConnectRequest no_header = RequestWithQuery("token=abc");
+  EXPECT_EQ(MissingIdentitySource(sources, no_header), "route.request.header.Authorization");
+
+  ConnectRequest blank_header = RequestWithQuery("token=abc");
+  blank_header.headers.emplace_back("Authorization", "  ");
+  EXPECT_EQ(MissingIdentitySource(sources, blank_header), "route.request.header.Authorization");
+
+  for (const char* query : {"", "tok=abc", "token=", "token", "Token=abc"}) {
+    ConnectRequest bad_query = RequestWithQuery(query);
+    bad_query.headers.emplace_back("Authorization", "Bearer x");
+    EXPECT_EQ(MissingIdentitySource(sources, bad_query), "route.request.querystring.token")
+        << query;
+  }
+  ConnectRequest no_query = RequestWithHeaders({{"Authorization", "Bearer x"}});
+  EXPECT_EQ(MissingIdentitySource(sources, no_query), "route.request.querystring.token");
 }
 
 TEST(LambdaEvent, SerializeMessageEventMatchesTheJsonTreeForRandomText) {

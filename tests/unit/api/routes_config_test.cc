@@ -198,7 +198,8 @@ TEST(RoutesConfig, ReportsEveryProblemAtOnce) {
   const std::vector<std::string> expected = {
       file +
           ": $.fuctions: expected one of the keys \"name\", \"stage\", "
-          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", found an "
+          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", "
+          "found an "
           "unknown key \"fuctions\"",
       file + ": $.name: expected a string, found a number (42)",
       file +
@@ -228,8 +229,8 @@ TEST(RoutesConfig, ReportsEveryProblemAtOnce) {
           ": $.routes.$other.function: expected the name of a function in $.functions, found "
           "\"nodee\"",
       file +
-          ": $.routes.sendPublic.reponse: expected one of the keys \"function\" or "
-          "\"routeResponse\", found an unknown key \"reponse\"",
+          ": $.routes.sendPublic.reponse: expected one of the keys \"function\", "
+          "\"routeResponse\" or \"authorizer\", found an unknown key \"reponse\"",
       file +
           ": $.routes.sendPublic.function: expected the name of a function in $.functions, "
           "found \"nodee\"",
@@ -454,15 +455,16 @@ TEST(RoutesConfig, RejectsUnknownKeysAtEveryLevelListingTheAllowedOnes) {
       })"),
       (std::vector<std::string>{
           "routes.json: $.version: expected one of the keys \"name\", \"stage\", "
-          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", found an "
+          "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", "
+          "found an "
           "unknown key \"version\"",
           "routes.json: $.limits.maxMessageSize: expected one of the keys \"maxMessageBytes\", "
           "\"maxFrameBytes\", \"idleTimeoutSeconds\", \"maxConnectionSeconds\" or "
           "\"integrationTimeoutMs\", found an unknown key \"maxMessageSize\"",
           "routes.json: $.functions.f.timout: expected one of the keys \"url\", \"command\", "
           "\"runtime\", \"handler\", \"timeoutMs\" or \"env\", found an unknown key \"timout\"",
-          "routes.json: $.routes.$default.integration: expected one of the keys \"function\" or "
-          "\"routeResponse\", found an unknown key \"integration\""}));
+          "routes.json: $.routes.$default.integration: expected one of the keys \"function\", "
+          "\"routeResponse\" or \"authorizer\", found an unknown key \"integration\""}));
 }
 
 TEST(RoutesConfig, QuotesPathKeysThatAreNotPlainNames) {
@@ -529,6 +531,100 @@ TEST(RoutesConfig, RouteResponseIsABooleanAndOnlyForMessageRoutes) {
   ASSERT_TRUE(explicit_false.api.has_value());
   EXPECT_FALSE(explicit_false.api->FindRoute("$connect")->routeResponse);
   EXPECT_TRUE(explicit_false.api->FindRoute("$default")->routeResponse);
+}
+
+TEST(RoutesConfig, LoadsAnAuthorizerOnConnect) {
+  const LoadResult result = Parse(WithRoutes(R"({
+    "$connect": {"function": "f", "authorizer": {"function": "g", "name": "TokenAuth",
+      "identitySource": ["route.request.header.Authorization",
+                         "route.request.querystring.token"]}},
+    "$default": {"function": "f"}
+  })"));
+  ASSERT_TRUE(result.api.has_value()) << testing::PrintToString(Strings(result));
+  const RouteConfig* connect = result.api->FindRoute("$connect");
+  ASSERT_TRUE(connect->authorizer.has_value());
+  EXPECT_EQ(connect->authorizer->function, "g");
+  EXPECT_EQ(connect->authorizer->name, "TokenAuth");
+  EXPECT_EQ(connect->authorizer->identitySources,
+            (std::vector<std::string>{"route.request.header.Authorization",
+                                      "route.request.querystring.token"}));
+  EXPECT_FALSE(result.api->FindRoute("$default")->authorizer.has_value());
+}
+
+TEST(RoutesConfig, AuthorizerDefaultsToTheAuthorizationHeaderAndItsFunctionsName) {
+  const LoadResult result =
+      Parse(WithRoutes(R"({"$connect": {"function": "f", "authorizer": {"function": "g"}}})"));
+  ASSERT_TRUE(result.api.has_value()) << testing::PrintToString(Strings(result));
+  const AuthorizerConfig& authorizer = *result.api->FindRoute("$connect")->authorizer;
+  EXPECT_EQ(authorizer.name, "g");
+  EXPECT_EQ(authorizer.identitySources,
+            std::vector<std::string>{"route.request.header.Authorization"});
+}
+
+TEST(RoutesConfig, AuthorizerOnlyOnConnect) {
+  EXPECT_EQ(Problems(WithRoutes(R"({
+    "$default": {"function": "f", "authorizer": {"function": "g"}},
+    "$disconnect": {"function": "f", "authorizer": {"function": "g"}}
+  })")),
+            (std::vector<std::string>{
+                "routes.json: $.routes.$default.authorizer: expected an authorizer only on "
+                "$connect (API Gateway runs authorizers only there), found an object",
+                "routes.json: $.routes.$disconnect.authorizer: expected an authorizer only on "
+                "$connect (API Gateway runs authorizers only there), found an object"}));
+}
+
+TEST(RoutesConfig, ReportsEveryProblemInAnAuthorizer) {
+  EXPECT_EQ(Problems(WithRoutes(R"({"$connect": {"function": "f", "authorizer": {
+    "function": "auth", "name": "", "cache": true,
+    "identitySource": ["route.request.header.", "stageVariables.key", "context.requestId",
+                       "method.request.header.Auth", 7, "route.request.querystring.a b"]}}})")),
+            (std::vector<std::string>{
+                "routes.json: $.routes.$connect.authorizer.cache: expected one of the keys "
+                "\"function\", \"identitySource\" or \"name\", found an unknown key \"cache\"",
+                "routes.json: $.routes.$connect.authorizer.function: expected the name of a "
+                "function in $.functions (\"f\" or \"g\"), found \"auth\"",
+                "routes.json: $.routes.$connect.authorizer.name: expected a non-empty name, "
+                "found \"\"",
+                "routes.json: $.routes.$connect.authorizer.identitySource[0]: expected "
+                "route.request.header.<name> with a name of letters, digits, '.', '_' and '-', "
+                "found \"route.request.header.\"",
+                "routes.json: $.routes.$connect.authorizer.identitySource[1]: expected "
+                "\"route.request.header.<Name>\" or \"route.request.querystring.<name>\" "
+                "(stageVariables. and context. identity sources are not supported by wsgw), found "
+                "\"stageVariables.key\"",
+                "routes.json: $.routes.$connect.authorizer.identitySource[2]: expected "
+                "\"route.request.header.<Name>\" or \"route.request.querystring.<name>\" "
+                "(stageVariables. and context. identity sources are not supported by wsgw), found "
+                "\"context.requestId\"",
+                "routes.json: $.routes.$connect.authorizer.identitySource[3]: expected "
+                "\"route.request.header.<Name>\" or \"route.request.querystring.<name>\", found "
+                "\"method.request.header.Auth\"",
+                "routes.json: $.routes.$connect.authorizer.identitySource[4]: expected a string, "
+                "found a number (7)",
+                "routes.json: $.routes.$connect.authorizer.identitySource[5]: expected "
+                "route.request.querystring.<name> with a name of letters, digits, '.', '_' and "
+                "'-', found \"route.request.querystring.a b\""}));
+}
+
+TEST(RoutesConfig, AuthorizerNeedsAFunctionAndANonEmptyIdentitySourceList) {
+  EXPECT_EQ(Problems(WithRoutes(
+                R"({"$connect": {"function": "f", "authorizer": {"identitySource": []}}})")),
+            (std::vector<std::string>{
+                "routes.json: $.routes.$connect.authorizer.function: expected the name of a "
+                "function in $.functions (\"f\" or \"g\"), found nothing (the key is missing)",
+                "routes.json: $.routes.$connect.authorizer.identitySource: expected a non-empty "
+                "array of identity sources such as \"route.request.header.Authorization\", found "
+                "an empty array"}));
+  EXPECT_EQ(Problems(WithRoutes(R"({"$connect": {"function": "f", "authorizer": "g"}})")),
+            std::vector<std::string>{
+                "routes.json: $.routes.$connect.authorizer: expected an object with \"function\" "
+                "and \"identitySource\", found \"g\""});
+  EXPECT_EQ(Problems(WithRoutes(R"({"$connect": {"function": "f", "authorizer": {
+                "function": "g", "identitySource": "route.request.header.Authorization"}}})")),
+            std::vector<std::string>{
+                "routes.json: $.routes.$connect.authorizer.identitySource: expected a non-empty "
+                "array of identity sources such as \"route.request.header.Authorization\", found "
+                "\"route.request.header.Authorization\""});
 }
 
 TEST(RoutesConfig, AcceptsEachKindOfFunction) {

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "project/project_file.h"
 
@@ -32,6 +34,14 @@ TEST(CloudFormationImport, SamFixtureMapsToOneApi) {
   EXPECT_EQ(send->env.at("TABLE_NAME"), "chat-connections");
   EXPECT_EQ(send->env.at("ROOM_INDEX"), "by-room");
   EXPECT_EQ(api.FunctionFor("$connect")->handler, "app.on_connect");
+  const RouteConfig* connect = api.FindRoute("$connect");
+  ASSERT_TRUE(connect->authorizer.has_value());
+  EXPECT_EQ(connect->authorizer->name, "token-authorizer");
+  EXPECT_EQ(connect->authorizer->function, "AuthFunction");
+  EXPECT_EQ(connect->authorizer->identitySources,
+            std::vector<std::string>{"route.request.querystring.token"});
+  EXPECT_EQ(api.functions.at("AuthFunction").handler, "app.authorize");
+  EXPECT_FALSE(api.FindRoute("sendmessage")->authorizer.has_value());
   ASSERT_EQ(api.tables.size(), 1u);
   const TableConfig& table = api.tables[0];
   EXPECT_EQ(table.name, "chat-connections");
@@ -111,6 +121,161 @@ TEST(CloudFormationImport, NonProxyIntegrationIsAProblem) {
   ASSERT_GE(result.problems.size(), 1u);
   EXPECT_EQ(result.problems[0].file, "t.yaml:15");
   EXPECT_EQ(result.problems[0].path, "Resources.Integration.Properties.IntegrationType");
+}
+
+// $connect (CUSTOM, the authorizer) and $default, each on one integration of one function.
+const char kWithAuthorizer[] =
+    "Resources:\n"
+    "  Api:\n"
+    "    Type: AWS::ApiGatewayV2::Api\n"
+    "    Properties: {ProtocolType: WEBSOCKET}\n"
+    "  Connect:\n"
+    "    Type: AWS::ApiGatewayV2::Route\n"
+    "    Properties:\n"
+    "      ApiId: !Ref Api\n"
+    "      RouteKey: $connect\n"
+    "      AuthorizationType: CUSTOM\n"
+    "      AuthorizerId: !Ref Auth\n"
+    "      Target: !Sub integrations/${Integration}\n"
+    "  Default:\n"
+    "    Type: AWS::ApiGatewayV2::Route\n"
+    "    Properties:\n"
+    "      ApiId: !Ref Api\n"
+    "      RouteKey: $default\n"
+    "      Target: !Sub integrations/${Integration}\n"
+    "  Auth:\n"
+    "    Type: AWS::ApiGatewayV2::Authorizer\n"
+    "    Properties:\n"
+    "      ApiId: !Ref Api\n"
+    "      AuthorizerType: REQUEST\n"
+    "      AuthorizerUri: !Join ['', [arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/"
+    "functions/, !GetAtt [AuthFn, Arn], /invocations]]\n"
+    "      IdentitySource: [route.request.header.Authorization]\n"
+    "  Integration:\n"
+    "    Type: AWS::ApiGatewayV2::Integration\n"
+    "    Properties:\n"
+    "      ApiId: !Ref Api\n"
+    "      IntegrationType: AWS_PROXY\n"
+    "      IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/"
+    "functions/${Fn.Arn}/invocations\n"
+    "  Fn:\n"
+    "    Type: AWS::Serverless::Function\n"
+    "    Properties: {Runtime: nodejs20.x, Handler: index.handler, CodeUri: src/}\n"
+    "  AuthFn:\n"
+    "    Type: AWS::Serverless::Function\n"
+    "    Properties: {Runtime: python3.12, Handler: app.authorize, CodeUri: src/}\n"
+    "  OtherApi:\n"
+    "    Type: AWS::ApiGatewayV2::Api\n"
+    "    Properties: {ProtocolType: HTTP}\n";
+
+std::string Replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+std::vector<std::string> ProblemLines(const std::string& text) {
+  ProjectResult result = ParseCloudFormation(text, "t.yaml", kSam, {});
+  EXPECT_TRUE(result.apis.empty());
+  std::vector<std::string> lines;
+  for (const ConfigProblem& problem : result.problems) lines.push_back(problem.ToString());
+  return lines;
+}
+
+TEST(CloudFormationImport, AuthorizerOnConnectMapsWithItsFunctionAndIdentitySource) {
+  ProjectResult result = ParseCloudFormation(kWithAuthorizer, "t.yaml", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  const ApiConfig& api = result.apis[0];
+  const AuthorizerConfig& authorizer = *api.FindRoute("$connect")->authorizer;
+  EXPECT_EQ(authorizer.name, "Auth");  // no Name: the logical id
+  EXPECT_EQ(authorizer.function, "AuthFn");
+  EXPECT_EQ(authorizer.identitySources,
+            std::vector<std::string>{"route.request.header.Authorization"});
+  EXPECT_EQ(api.functions.at("AuthFn").runtime, "python");
+  EXPECT_FALSE(api.FindRoute("$default")->authorizer.has_value());
+}
+
+TEST(CloudFormationImport, AuthorizerIdMustBeAnAuthorizerOfThisApi) {
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer, "AuthorizerId: !Ref Auth", "AuthorizerId: !Ref Fn")),
+      std::vector<std::string>{
+          "t.yaml:11: Resources.Connect.Properties.AuthorizerId: expected the Ref of an "
+          "AWS::ApiGatewayV2::Authorizer of this API, found an object"});
+  // The same authorizer under another API.
+  EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer, "      ApiId: !Ref Api\n      AuthorizerType",
+                                  "      ApiId: !Ref OtherApi\n      AuthorizerType")),
+            std::vector<std::string>{
+                "t.yaml:11: Resources.Connect.Properties.AuthorizerId: expected the Ref of an "
+                "AWS::ApiGatewayV2::Authorizer of this API, found an object"});
+}
+
+TEST(CloudFormationImport, CustomAuthorizationNeedsAnAuthorizerId) {
+  EXPECT_EQ(ProblemLines(Replaced(kWithAuthorizer, "      AuthorizerId: !Ref Auth\n", "")),
+            std::vector<std::string>{
+                "t.yaml:7: Resources.Connect.Properties.AuthorizerId: expected the Ref of an "
+                "AWS::ApiGatewayV2::Authorizer of this API (AuthorizationType is CUSTOM), found "
+                "nothing (the key is missing)"});
+}
+
+TEST(CloudFormationImport, AuthorizerTypeMustBeRequest) {
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer, "AuthorizerType: REQUEST", "AuthorizerType: JWT")),
+      std::vector<std::string>{
+          "t.yaml:23: Resources.Auth.Properties.AuthorizerType: expected \"REQUEST\" (the "
+          "only authorizer type of WebSocket APIs), found \"JWT\""});
+}
+
+TEST(CloudFormationImport, CustomAuthorizationOnlyOnConnect) {
+  std::string text = Replaced(kWithAuthorizer, "      RouteKey: $default\n",
+                              "      RouteKey: $default\n      AuthorizationType: CUSTOM\n"
+                              "      AuthorizerId: !Ref Auth\n");
+  EXPECT_EQ(ProblemLines(text),
+            std::vector<std::string>{
+                "t.yaml:18: Resources.Default.Properties.AuthorizationType: expected "
+                "AuthorizationType CUSTOM only on the $connect route (API Gateway runs authorizers "
+                "only there), found \"CUSTOM\" on route $default"});
+}
+
+TEST(CloudFormationImport, UnknownAuthorizationTypeIsAProblem) {
+  EXPECT_EQ(ProblemLines(
+                Replaced(kWithAuthorizer, "AuthorizationType: CUSTOM", "AuthorizationType: JWT")),
+            std::vector<std::string>{
+                "t.yaml:10: Resources.Connect.Properties.AuthorizationType: expected \"NONE\", "
+                "\"AWS_IAM\" or \"CUSTOM\", found \"JWT\""});
+}
+
+TEST(CloudFormationImport, AuthorizerNeedsSupportedIdentitySourcesAndAKnownFunction) {
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer, "IdentitySource: [route.request.header.Authorization]",
+                            "IdentitySource: [stageVariables.key, route.request.header.Auth]")),
+      std::vector<std::string>{
+          "t.yaml:25: Resources.Auth.Properties.IdentitySource[0]: expected "
+          "\"route.request.header.<Name>\" or \"route.request.querystring.<name>\" "
+          "(stageVariables. and context. identity sources are not supported by wsgw), found "
+          "\"stageVariables.key\""});
+  EXPECT_EQ(
+      ProblemLines(Replaced(kWithAuthorizer,
+                            "      IdentitySource: [route.request.header.Authorization]\n", "")),
+      std::vector<std::string>{
+          "t.yaml:21: Resources.Auth.Properties.IdentitySource: expected a list of identity "
+          "sources such as route.request.header.Authorization, found nothing (the key is "
+          "missing)"});
+  std::vector<std::string> unknown =
+      ProblemLines(Replaced(kWithAuthorizer, "[AuthFn, Arn]", "[Nope, Arn]"));
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_EQ(unknown[0].rfind("t.yaml:24: Resources.Auth.Properties.AuthorizerUri", 0), 0u)
+      << unknown[0];
+  // A URI that names no function of the template.
+  std::vector<std::string> foreign = ProblemLines(
+      Replaced(kWithAuthorizer, "!GetAtt [AuthFn, Arn]", "arn:aws:lambda:us-east-1:1:function:x"));
+  EXPECT_EQ(foreign,
+            std::vector<std::string>{
+                "t.yaml:24: Resources.Auth.Properties.AuthorizerUri: expected an "
+                "AuthorizerUri naming a function of this template, such as !Sub "
+                "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/"
+                "${Fn.Arn}/invocations, found \"arn:aws:apigateway:us-east-1:lambda:path/"
+                "2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:x/invocations\""});
 }
 
 TEST(CloudFormationImport, NoWebSocketApiIsAProblem) {
