@@ -1006,8 +1006,11 @@ bool LooksLikeCloudFormation(const std::string& text) {
          (doc->root.isMember("Resources") || doc->root.isMember("AWSTemplateFormatVersion"));
 }
 
-ProjectResult ParseCloudFormation(const std::string& text, const std::string& file,
-                                  const std::string& dir, const ProjectOptions& options) {
+ProjectResult ImportDocument(
+    const std::string& text, const std::string& file, const std::string& dir,
+    const std::string& what,
+    const std::function<ProjectResult(const YamlDocument&, const std::string& dir)>& import) {
+  const std::string whole = "(" + what.substr(what.rfind(' ') + 1) + ")";  // "(template)"
   YamlError error;
   std::optional<YamlDocument> doc = ParseYamlDocument(text, &error);
   if (!doc) {
@@ -1015,7 +1018,7 @@ ProjectResult ParseCloudFormation(const std::string& text, const std::string& fi
     std::string where = error.line == 0 ? file : file + ":" + std::to_string(error.line);
     if (error.column != 0) where += ":" + std::to_string(error.column);
     result.problems.push_back(
-        ConfigProblem{where, "(template)", "a YAML or JSON template", error.message});
+        ConfigProblem{where, whole, "a YAML or JSON " + what, error.message});
     return result;
   }
   std::error_code ec;
@@ -1023,14 +1026,22 @@ ProjectResult ParseCloudFormation(const std::string& text, const std::string& fi
   std::string base_text = base.string();
   while (base_text.size() > 1 && base_text.back() == '/') base_text.pop_back();
   try {
-    return Importer(*doc, file, base_text, options).Run();
+    return import(*doc, base_text);
   } catch (const Json::Exception& e) {  // a shape no check expected: a problem, not a crash
     ProjectResult result;
-    result.problems.push_back(ConfigProblem{file, "(template)", "a template wsgw can map",
+    result.problems.push_back(ConfigProblem{file, whole, "a " + what + " wsgw can map",
                                             std::string("a value of an unexpected type (") +
                                                 e.what() + ")"});
     return result;
   }
+}
+
+ProjectResult ParseCloudFormation(const std::string& text, const std::string& file,
+                                  const std::string& dir, const ProjectOptions& options) {
+  return ImportDocument(text, file, dir, "template",
+                        [&](const YamlDocument& doc, const std::string& base) {
+                          return Importer(doc, file, base, options).Run();
+                        });
 }
 
 ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const std::string& file,
@@ -1039,7 +1050,7 @@ ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const 
   const YamlDocument& lines = generated.source != nullptr ? *generated.source : kNoLines;
   try {
     return Importer(lines, file, dir, options, &generated.displayPaths, &generated.root).Run();
-  } catch (const Json::Exception& e) {
+  } catch (const Json::Exception& e) {  // a problem, not a crash, as in ImportDocument
     ProjectResult result;
     result.problems.push_back(ConfigProblem{file, "(file)", "a file wsgw can map",
                                             std::string("a value of an unexpected type (") +

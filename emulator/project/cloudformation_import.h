@@ -10,6 +10,7 @@
 
 #include <json/json.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,6 +49,16 @@ struct GeneratedTemplate {
   const YamlDocument* source = nullptr;
   std::map<std::string, std::string> displayPaths;
 };
+
+// For the importers (cloudformation_import, serverless_import): parses `text` as YAML/JSON,
+// makes `dir` an absolute folder without a trailing slash, and runs `import` on the document;
+// a syntax error is a problem at its file:line:column, and a value of a type no check expected
+// (jsoncpp throws) is a problem too, never a crash. `what` names the file kind in problems
+// ("template", "serverless service").
+ProjectResult ImportDocument(
+    const std::string& text, const std::string& file, const std::string& dir,
+    const std::string& what,
+    const std::function<ProjectResult(const YamlDocument&, const std::string& dir)>& import);
 
 ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const std::string& file,
                                       const std::string& dir, const ProjectOptions& options);

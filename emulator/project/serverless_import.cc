@@ -632,29 +632,10 @@ bool LooksLikeServerless(const Json::Value& root) {
 
 ProjectResult ParseServerless(const std::string& text, const std::string& file,
                               const std::string& dir, const ProjectOptions& options) {
-  YamlError error;
-  std::optional<YamlDocument> doc = ParseYamlDocument(text, &error);
-  if (!doc) {
-    ProjectResult result;
-    std::string where = error.line == 0 ? file : file + ":" + std::to_string(error.line);
-    if (error.column != 0) where += ":" + std::to_string(error.column);
-    result.problems.push_back(ConfigProblem{where, "(file)", "a YAML or JSON serverless service",
-                                            error.message});
-    return result;
-  }
-  std::error_code ec;
-  fs::path base = (dir.empty() ? fs::current_path(ec) : fs::absolute(dir, ec)).lexically_normal();
-  std::string base_text = base.string();
-  while (base_text.size() > 1 && base_text.back() == '/') base_text.pop_back();
-  try {
-    return ServerlessImporter(*doc, file, base_text, options).Run();
-  } catch (const Json::Exception& e) {  // a shape no check above expected: a problem, not a crash
-    ProjectResult result;
-    result.problems.push_back(ConfigProblem{file, "(file)", "a serverless service wsgw can map",
-                                            std::string("a value of an unexpected type (") +
-                                                e.what() + ")"});
-    return result;
-  }
+  return ImportDocument(text, file, dir, "serverless service",
+                        [&](const YamlDocument& doc, const std::string& base) {
+                          return ServerlessImporter(doc, file, base, options).Run();
+                        });
 }
 
 }  // namespace wsgw

@@ -8,61 +8,36 @@
 // read over the DynamoDB endpoint of the ready file.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { DynamoDBClient, DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 import { connect } from './support/client.mjs';
-import { clientConfig, REGION } from './support/dynamodb.mjs';
+import { clientConfig } from './support/dynamodb.mjs';
 import { startGateway, WSGW_BIN } from './support/gateway.mjs';
+import {
+  awsCredentials as credentials,
+  copyProject as copy,
+  FIXTURES,
+  removeProjectCopies,
+  until,
+} from './support/projects.mjs';
 
-const FIXTURES =
-  process.env.WSGW_FIXTURES || fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const TESTS_DIR = fileURLToPath(new URL('../', import.meta.url));
 const CDK = path.join(FIXTURES, 'projects', 'cdk-node');
 // What CloudFormation would name the table: the stack and the logical id (no random suffix here).
 const TABLE = 'ChatStack-ConnectionsTable8000B8A1';
 const T = { timeout: 90000 };
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const credentials = {
-  AWS_ACCESS_KEY_ID: 'AKIDWSGWTEST',
-  AWS_SECRET_ACCESS_KEY: 'wsgw-test-secret',
-  AWS_DEFAULT_REGION: REGION,
-  AWS_REGION: REGION,
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-
-const copies = new Set();
-after(() => Promise.all([...copies].map((dir) => rm(dir, { recursive: true, force: true }))));
-
-async function copyProject() {
-  const dir = await mkdtemp(path.join(TESTS_DIR, '.tmp-'));
-  copies.add(dir);
-  await cp(CDK, dir, { recursive: true });
-  return dir;
-}
+after(removeProjectCopies);
+const copyProject = () => copy('cdk-node', CDK);
 
 // {connectionId: item} of every row of the connections table.
 async function rows(doc) {
   const { Items } = await doc.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
   return Object.fromEntries(Items.map((item) => [item.connectionId, item]));
-}
-
-async function until(check, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
 }
 
 function run(args, cwd) {

@@ -8,29 +8,16 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 import { connect, tryConnect } from './support/client.mjs';
-import { clientConfig, REGION } from './support/dynamodb.mjs';
+import { clientConfig } from './support/dynamodb.mjs';
 import { makeTempDir, startGateway, WSGW_BIN } from './support/gateway.mjs';
+import { awsCredentials as credentials, FIXTURES, until } from './support/projects.mjs';
 
-const FIXTURES =
-  process.env.WSGW_FIXTURES || fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const SAM = path.join(FIXTURES, 'projects', 'sam-python');
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const credentials = {
-  AWS_ACCESS_KEY_ID: 'AKIDWSGWTEST',
-  AWS_SECRET_ACCESS_KEY: 'wsgw-test-secret',
-  AWS_DEFAULT_REGION: REGION,
-  AWS_REGION: REGION,
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
 
 async function connections(doc) {
   const { Items } = await doc.send(
@@ -50,15 +37,6 @@ function startSam() {
     env: credentials,
     readyTimeoutMs: 30000,
   });
-}
-
-async function until(check, what, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
 }
 
 describe('SAM template (fixtures/projects/sam-python)', () => {

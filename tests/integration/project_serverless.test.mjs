@@ -10,52 +10,26 @@
 // as a deployed function's resolve from its own node_modules.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { DynamoDBClient, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 
 import { connect, tryConnect } from './support/client.mjs';
-import { clientConfig, REGION } from './support/dynamodb.mjs';
+import { clientConfig } from './support/dynamodb.mjs';
 import { startGateway, WSGW_BIN } from './support/gateway.mjs';
+import {
+  awsCredentials as credentials,
+  copyProject,
+  removeProjectCopies,
+  until,
+} from './support/projects.mjs';
 
 const T = { timeout: 90000 };
-const FIXTURES =
-  process.env.WSGW_FIXTURES || fileURLToPath(new URL('../../fixtures/', import.meta.url));
-const TESTS_DIR = fileURLToPath(new URL('../', import.meta.url));
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const credentials = {
-  AWS_ACCESS_KEY_ID: 'AKIDWSGWTEST',
-  AWS_SECRET_ACCESS_KEY: 'wsgw-test-secret',
-  AWS_DEFAULT_REGION: REGION,
-  AWS_REGION: REGION,
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-
-const copies = new Set();
-after(() => Promise.all([...copies].map((dir) => rm(dir, { recursive: true, force: true }))));
-
-async function copyProject(name) {
-  const dir = await mkdtemp(path.join(TESTS_DIR, '.tmp-'));
-  copies.add(dir);
-  await cp(path.join(FIXTURES, 'projects', name), dir, { recursive: true });
-  return dir;
-}
-
-async function until(check, what, timeoutMs = 8000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
-}
+after(removeProjectCopies);
 
 async function scan(doc, TableName) {
   const { Items } = await doc.send(new ScanCommand({ TableName, ConsistentRead: true }));
