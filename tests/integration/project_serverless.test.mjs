@@ -31,6 +31,20 @@ const T = { timeout: 90000 };
 
 after(removeProjectCopies);
 
+// A bare `wsgw-emulate` in the project folder `root` (discovery), DynamoDB in memory.
+function startIn(root, ...args) {
+  return startGateway({
+    routes: [],
+    args: ['--dynamodb-in-memory', ...args],
+    env: credentials,
+    cwd: root,
+    readyTimeoutMs: 30000,
+  });
+}
+
+const documentClient = (gateway) =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(`http://127.0.0.1:${gateway.port}`)));
+
 async function scan(doc, TableName) {
   const { Items } = await doc.send(new ScanCommand({ TableName, ConsistentRead: true }));
   return Items;
@@ -47,16 +61,8 @@ function run(args, cwd) {
 describe('serverless.yml (fixtures/projects/serverless-ts)', () => {
   test('ProjectServerless_BareCommandFindsTheServiceAndRoomsGetTheirMessages', T, async () => {
     const root = await copyProject('serverless-ts');
-    const gateway = await startGateway({
-      routes: [],
-      args: ['--dynamodb-in-memory'],
-      env: credentials,
-      cwd: root,
-      readyTimeoutMs: 30000,
-    });
-    const doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient(clientConfig(`http://127.0.0.1:${gateway.port}`)),
-    );
+    const gateway = await startIn(root);
+    const doc = documentClient(gateway);
     try {
       assert.ok(gateway.stdoutLines().includes('Using serverless.yml'), gateway.lines().join('\n'));
       // Warned, with file:line: the plugin wsgw does not run and the HTTP-only function.
@@ -132,13 +138,7 @@ describe('serverless.yml (fixtures/projects/serverless-ts)', () => {
 
   test('ProjectServerless_AuthorizerRefusesWithTheStatusApiGatewayGives', T, async () => {
     const root = await copyProject('serverless-ts');
-    const gateway = await startGateway({
-      routes: [],
-      args: ['--dynamodb-in-memory'],
-      env: credentials,
-      cwd: root,
-      readyTimeoutMs: 30000,
-    });
+    const gateway = await startIn(root);
     try {
       // identitySource route.request.querystring.token missing: 401 before the authorizer runs.
       const missing = await tryConnect(`${gateway.wsUrl}?roomId=blue`);
@@ -163,16 +163,8 @@ describe('serverless.yml (fixtures/projects/serverless-ts)', () => {
     assert.equal(checked.code, 0, checked.stderr);
     assert.match(checked.stdout, /serverless\.yml: ok \(rooms-chat-ws-prod, stage prod, 4 routes/);
 
-    const gateway = await startGateway({
-      routes: [],
-      args: ['--dynamodb-in-memory', '--stage', 'prod'],
-      env: credentials,
-      cwd: root,
-      readyTimeoutMs: 30000,
-    });
-    const doc = DynamoDBDocumentClient.from(
-      new DynamoDBClient(clientConfig(`http://127.0.0.1:${gateway.port}`)),
-    );
+    const gateway = await startIn(root, '--stage', 'prod');
+    const doc = documentClient(gateway);
     try {
       assert.match(gateway.wsUrl, /\/prod$/);
       const ws = await connect(`${gateway.wsUrl}?roomId=green&token=erin`);
