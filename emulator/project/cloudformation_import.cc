@@ -50,9 +50,10 @@ class Importer {
   Importer(const YamlDocument& doc, std::string file, std::string dir,
            const ProjectOptions& options,
            const std::map<std::string, std::string>* display_paths = nullptr,
-           const Json::Value* root = nullptr)
+           const Json::Value* root = nullptr, bool check_parameters = true)
       : doc_(doc), root_(root != nullptr ? *root : doc.root), file_(std::move(file)),
-        dir_(std::move(dir)), options_(options), display_paths_(display_paths) {}
+        dir_(std::move(dir)), options_(options), display_paths_(display_paths),
+        check_parameters_(check_parameters) {}
 
   ProjectResult Run() {
     ProjectResult result;
@@ -241,7 +242,7 @@ class Importer {
     }
     // A generated template's parameters are its source's business (serverless: ${opt:NAME}).
     for (const auto& [name, value] : options_.parameters) {
-      if (name.rfind("AWS::", 0) == 0 || display_paths_ != nullptr) continue;
+      if (name.rfind("AWS::", 0) == 0 || !check_parameters_) continue;
       if (!parameters.isObject() || !parameters.isMember(name)) {
         problems_.push_back(ConfigProblem{file_, "Parameters",
                                           "a parameter the template declares for --parameter " +
@@ -602,8 +603,9 @@ class Importer {
     return std::nullopt;
   }
 
-  // An AWS::ApiGatewayV2::Authorizer: REQUEST, its function, IdentitySource (required, as
-  // CloudFormation requires it for WebSocket APIs' REQUEST authorizers) and Name.
+  // An AWS::ApiGatewayV2::Authorizer: REQUEST, its function, IdentitySource and Name. The
+  // ApiGatewayV2 reference makes IdentitySource optional for REQUEST authorizers: without it no
+  // identity is checked before the function runs.
   std::optional<AuthorizerConfig> MapAuthorizer(const std::string& id, ApiConfig* api) {
     const Json::Value props = Properties(id);
     const std::string path = PropsPath(id);
@@ -622,7 +624,7 @@ class Importer {
     const std::string sources_expected =
         "a list of identity sources such as route.request.header.Authorization";
     if (!props.isMember("IdentitySource")) {
-      Problem(sources_path, sources_expected, kMissing);
+      // nothing to check before calling it
     } else if (std::optional<Json::Value> sources =
                    Resolve(props["IdentitySource"], sources_path)) {
       if (!sources->isArray() || sources->empty()) {
@@ -984,6 +986,7 @@ class Importer {
   std::string dir_;
   const ProjectOptions& options_;
   const std::map<std::string, std::string>* display_paths_;
+  bool check_parameters_;  // false for a generated template: its source owns --parameter
   IntrinsicContext context_;
   std::string region_;
   std::string account_;
@@ -996,6 +999,141 @@ class Importer {
   std::vector<ApiConfig> apis_;
   std::vector<ConfigProblem> problems_;
 };
+
+// SAM's AWS::Serverless::WebSocketApi, expanded as the SAM transform does into the resources
+// the importer maps: the Api under the same logical id, <Id><StageName>Stage (StageName default
+// "default"), and per route key <Id><key without special characters>Route and ...Integration
+// (AWS_PROXY to the route's FunctionArn), and with Auth of AuthType CUSTOM an <Id>Authorizer on
+// $connect. Each generated path is shown as the WebSocketApi's property it came from. Whether
+// the template has one.
+bool ExpandSamWebSocketApis(Json::Value* root, std::map<std::string, std::string>* display) {
+  Json::Value& resources = (*root)["Resources"];
+  if (!resources.isObject()) return false;
+  bool expanded = false;
+  for (const std::string& id : resources.getMemberNames()) {
+    Json::Value& resource = resources[id];
+    if (!resource.isObject() || StringOf(resource["Type"]) != "AWS::Serverless::WebSocketApi") {
+      continue;
+    }
+    expanded = true;
+    const std::string at = PathMember("Resources", id);
+    const std::string props_at = PathMember(at, "Properties");
+    const Json::Value props =
+        resource["Properties"].isObject() ? resource["Properties"] : Json::Value(Json::objectValue);
+    auto ref = [](const std::string& target) {
+      Json::Value v(Json::objectValue);
+      v["Ref"] = target;
+      return v;
+    };
+    auto invocation = [&ref](const Json::Value& function_arn) {
+      Json::Value parts(Json::arrayValue);
+      parts.append("arn:");
+      parts.append(ref("AWS::Partition"));
+      parts.append(":apigateway:");
+      parts.append(ref("AWS::Region"));
+      parts.append(":lambda:path/2015-03-31/functions/");
+      parts.append(function_arn);
+      parts.append("/invocations");
+      Json::Value join(Json::objectValue);
+      join["Fn::Join"].append("");
+      join["Fn::Join"].append(parts);
+      return join;
+    };
+    Json::Value api(Json::objectValue);
+    api["Type"] = "AWS::ApiGatewayV2::Api";
+    if (resource.isMember("Condition")) api["Condition"] = resource["Condition"];
+    api["Properties"]["ProtocolType"] = "WEBSOCKET";
+    for (const char* key : {"Name", "RouteSelectionExpression", "ApiKeySelectionExpression"}) {
+      if (props.isMember(key)) api["Properties"][key] = props[key];
+    }
+    if (!props.isMember("Name")) api["Properties"]["Name"] = id;
+
+    const Json::Value stage_name = props.isMember("StageName") ? props["StageName"]
+                                                               : Json::Value("default");
+    const std::string stage_id = id + StringOf(stage_name) + "Stage";
+    Json::Value stage(Json::objectValue);
+    stage["Type"] = "AWS::ApiGatewayV2::Stage";
+    stage["Properties"]["ApiId"] = ref(id);
+    stage["Properties"]["StageName"] = stage_name;
+    (*display)[PathMember("Resources", stage_id)] = PathMember(props_at, "StageName");
+    (*display)[PathMember(PathMember(PathMember("Resources", stage_id), "Properties"),
+                          "StageName")] = PathMember(props_at, "StageName");
+
+    const Json::Value& auth = props["Auth"];
+    std::string authorizer_id;
+    if (auth.isObject() && StringOf(auth["AuthType"]) == "CUSTOM") {
+      authorizer_id = id + "Authorizer";
+      Json::Value authorizer(Json::objectValue);
+      authorizer["Type"] = "AWS::ApiGatewayV2::Authorizer";
+      authorizer["Properties"]["ApiId"] = ref(id);
+      authorizer["Properties"]["AuthorizerType"] = "REQUEST";
+      authorizer["Properties"]["AuthorizerUri"] = invocation(auth["AuthArn"]);
+      authorizer["Properties"]["Name"] = auth.isMember("Name") ? auth["Name"] : Json::Value(authorizer_id);
+      if (auth.isMember("IdentitySource")) {
+        authorizer["Properties"]["IdentitySource"] = auth["IdentitySource"];
+      }
+      resources[authorizer_id] = authorizer;
+      const std::string auth_at = PathMember(props_at, "Auth");
+      (*display)[PathMember("Resources", authorizer_id)] = auth_at;
+      const std::string generated = PathMember(PathMember("Resources", authorizer_id), "Properties");
+      (*display)[PathMember(generated, "AuthorizerUri")] = PathMember(auth_at, "AuthArn");
+      (*display)[PathMember(generated, "IdentitySource")] = PathMember(auth_at, "IdentitySource");
+    }
+    const Json::Value& routes = props["Routes"];
+    if (routes.isObject()) {
+      for (const std::string& key : routes.getMemberNames()) {
+        std::string normalized;
+        for (char c : key) {
+          if (std::isalnum(static_cast<unsigned char>(c)) != 0) normalized += c;
+        }
+        const std::string route_id = id + normalized + "Route";
+        const std::string integration_id = id + normalized + "Integration";
+        const Json::Value& config = routes[key];
+        const std::string config_at = PathMember(PathMember(props_at, "Routes"), key);
+        Json::Value integration(Json::objectValue);
+        integration["Type"] = "AWS::ApiGatewayV2::Integration";
+        integration["Properties"]["ApiId"] = ref(id);
+        integration["Properties"]["IntegrationType"] = "AWS_PROXY";
+        integration["Properties"]["IntegrationUri"] =
+            invocation(config.isObject() ? config["FunctionArn"] : Json::Value());
+        resources[integration_id] = integration;
+        const std::string integration_at = PathMember("Resources", integration_id);
+        (*display)[integration_at] = config_at;
+        (*display)[PathMember(PathMember(integration_at, "Properties"), "IntegrationUri")] =
+            PathMember(config_at, "FunctionArn");
+        Json::Value target(Json::objectValue);
+        target["Fn::Join"].append("/");
+        target["Fn::Join"].append(Json::Value(Json::arrayValue));
+        target["Fn::Join"][1].append("integrations");
+        target["Fn::Join"][1].append(ref(integration_id));
+        Json::Value route(Json::objectValue);
+        route["Type"] = "AWS::ApiGatewayV2::Route";
+        route["Properties"]["ApiId"] = ref(id);
+        route["Properties"]["RouteKey"] = key;
+        route["Properties"]["Target"] = target;
+        if (!authorizer_id.empty() && key == "$connect") {
+          route["Properties"]["AuthorizationType"] = "CUSTOM";
+          route["Properties"]["AuthorizerId"] = ref(authorizer_id);
+        } else if (auth.isObject() && key == "$connect" && auth.isMember("AuthType")) {
+          route["Properties"]["AuthorizationType"] = auth["AuthType"];
+        }
+        if (config.isObject() && config.isMember("RouteResponseSelectionExpression")) {
+          route["Properties"]["RouteResponseSelectionExpression"] =
+              config["RouteResponseSelectionExpression"];
+        }
+        resources[route_id] = route;
+        const std::string route_at = PathMember("Resources", route_id);
+        (*display)[route_at] = config_at;
+        (*display)[PathMember(PathMember(route_at, "Properties"), "RouteKey")] = config_at;
+        (*display)[PathMember(PathMember(route_at, "Properties"), "AuthorizationType")] =
+            PathMember(PathMember(props_at, "Auth"), "AuthType");
+      }
+    }
+    resources[stage_id] = stage;
+    resource = api;
+  }
+  return expanded;
+}
 
 }  // namespace
 
@@ -1040,6 +1178,11 @@ ProjectResult ParseCloudFormation(const std::string& text, const std::string& fi
                                   const std::string& dir, const ProjectOptions& options) {
   return ImportDocument(text, file, dir, "template",
                         [&](const YamlDocument& doc, const std::string& base) {
+                          Json::Value root = doc.root;
+                          std::map<std::string, std::string> display;
+                          if (root.isObject() && ExpandSamWebSocketApis(&root, &display)) {
+                            return Importer(doc, file, base, options, &display, &root).Run();
+                          }
                           return Importer(doc, file, base, options).Run();
                         });
 }
@@ -1049,7 +1192,9 @@ ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const 
   static const YamlDocument kNoLines;
   const YamlDocument& lines = generated.source != nullptr ? *generated.source : kNoLines;
   try {
-    return Importer(lines, file, dir, options, &generated.displayPaths, &generated.root).Run();
+    return Importer(lines, file, dir, options, &generated.displayPaths, &generated.root,
+                    /*check_parameters=*/false)
+        .Run();
   } catch (const Json::Exception& e) {  // a problem, not a crash, as in ImportDocument
     ProjectResult result;
     result.problems.push_back(ConfigProblem{file, "(file)", "a file wsgw can map",

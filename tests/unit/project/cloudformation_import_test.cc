@@ -254,13 +254,14 @@ TEST(CloudFormationImport, AuthorizerNeedsSupportedIdentitySourcesAndAKnownFunct
           "\"route.request.header.<Name>\" or \"route.request.querystring.<name>\" "
           "(stageVariables. and context. identity sources are not supported by wsgw), found "
           "\"stageVariables.key\""});
-  EXPECT_EQ(
-      ProblemLines(Replaced(kWithAuthorizer,
-                            "      IdentitySource: [route.request.header.Authorization]\n", "")),
-      std::vector<std::string>{
-          "t.yaml:21: Resources.Auth.Properties.IdentitySource: expected a list of identity "
-          "sources such as route.request.header.Authorization, found nothing (the key is "
-          "missing)"});
+  // Without IdentitySource (optional for REQUEST authorizers in the ApiGatewayV2 reference) the
+  // authorizer runs on every connect with nothing checked first.
+  ProjectResult without = ParseCloudFormation(
+      Replaced(kWithAuthorizer, "      IdentitySource: [route.request.header.Authorization]\n", ""),
+      "t.yaml", kSam, {});
+  ASSERT_TRUE(without.problems.empty()) << without.problems[0].ToString();
+  ASSERT_TRUE(without.apis[0].FindRoute("$connect")->authorizer.has_value());
+  EXPECT_TRUE(without.apis[0].FindRoute("$connect")->authorizer->identitySources.empty());
   std::vector<std::string> unknown =
       ProblemLines(Replaced(kWithAuthorizer, "[AuthFn, Arn]", "[Nope, Arn]"));
   ASSERT_EQ(unknown.size(), 1u);
@@ -539,6 +540,75 @@ TEST(ProjectFile, FindsTheTemplateInAFolder) {
   ProjectFileChoice none = FindProjectFile(kSam + "/src");
   EXPECT_TRUE(none.path.empty());
   EXPECT_NE(none.message.find("template.yaml"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wsgw
+
+namespace wsgw {
+namespace {
+
+constexpr char kSamWebSocketApi[] = R"(Transform: AWS::Serverless-2016-10-31
+Resources:
+  ChatApi:
+    Type: AWS::Serverless::WebSocketApi
+    Properties:
+      Name: sam-native-chat
+      RouteSelectionExpression: $request.body.action
+      StageName: live
+      Auth:
+        AuthType: CUSTOM
+        AuthArn: !GetAtt AuthFunction.Arn
+        IdentitySource: [route.request.querystring.token]
+      Routes:
+        $connect:
+          FunctionArn: !GetAtt ConnectFunction.Arn
+        sendmessage:
+          FunctionArn: !GetAtt SendFunction.Arn
+          RouteResponseSelectionExpression: $default
+  ConnectFunction:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.on_connect, CodeUri: src/}
+  SendFunction:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.on_send, CodeUri: src/}
+  AuthFunction:
+    Type: AWS::Serverless::Function
+    Properties: {Runtime: python3.12, Handler: app.authorize, CodeUri: src/}
+)";
+
+TEST(CloudFormationImport, SamWebSocketApiExpandsAsTheSamTransformDoes) {
+  ProjectResult result = ParseCloudFormation(kSamWebSocketApi, "template.yaml", kSam, {});
+  ASSERT_TRUE(result.problems.empty()) << result.problems[0].ToString();
+  ASSERT_EQ(result.apis.size(), 1u);
+  const ApiConfig& api = result.apis[0];
+  EXPECT_EQ(api.name, "sam-native-chat");
+  EXPECT_EQ(api.stage, "live");
+  EXPECT_EQ(api.RouteKeys(), (std::vector<std::string>{"$connect", "sendmessage"}));
+  EXPECT_EQ(api.FunctionFor("sendmessage")->handler, "app.on_send");
+  const std::optional<AuthorizerConfig>& authorizer = api.FindRoute("$connect")->authorizer;
+  ASSERT_TRUE(authorizer.has_value());
+  EXPECT_EQ(authorizer->function, "AuthFunction");
+  EXPECT_EQ(authorizer->identitySources,
+            (std::vector<std::string>{"route.request.querystring.token"}));
+  // SAM passes RouteResponseSelectionExpression to the Route and makes no RouteResponse, so
+  // API Gateway sends no route response either.
+  EXPECT_FALSE(api.FindRoute("sendmessage")->routeResponse);
+}
+
+TEST(CloudFormationImport, SamWebSocketApiProblemsNameItsOwnProperties) {
+  std::string text = kSamWebSocketApi;
+  text.replace(text.find("!GetAtt SendFunction.Arn"), 24, "arn:aws:lambda:us-east-1:1:function:x");
+  ProjectResult result = ParseCloudFormation(text, "template.yaml", kSam, {});
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_EQ(result.problems[0].path, "Resources.ChatApi.Properties.Routes.sendmessage.FunctionArn");
+  EXPECT_EQ(result.problems[0].file, "template.yaml:17");
+
+  std::string no_stage = kSamWebSocketApi;
+  no_stage.erase(no_stage.find("      StageName: live\n"), 22);
+  ProjectResult defaulted = ParseCloudFormation(no_stage, "template.yaml", kSam, {});
+  ASSERT_TRUE(defaulted.problems.empty()) << defaulted.problems[0].ToString();
+  EXPECT_EQ(defaulted.apis[0].stage, "default");
 }
 
 }  // namespace
