@@ -70,6 +70,19 @@ ProjectFileChoice FindProjectFile(const std::string& dir) {
     }
     return choice;
   }
+  for (const char* name : {"serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs"}) {
+    if (fs::is_regular_file(fs::path(dir) / name, ec)) {
+      return {"",
+              std::string(name) + " found, which wsgw cannot run (it reads serverless.yml, "
+              ".yaml or .json): write it out with `serverless print > serverless.yml`",
+              {}};
+    }
+  }
+  if (fs::is_regular_file(fs::path(dir) / "cdk.json", ec)) {
+    return {"", "cdk.json found but no cdk.out/*.template.json in " + dir +
+                    ": run `cdk synth` first",
+            {}};
+  }
   return {"",
           "no serverless.yml, serverless.yaml, serverless.json, template.yaml, template.yml, "
           "template.json or cdk.out/*.template.json in " + dir,

@@ -197,6 +197,14 @@ TEST(ServerlessImport, DiscoveryPrefersServerlessYmlOverATemplate) {
   EXPECT_EQ(FindProjectFile(dir.string()).path, (dir / "serverless.yml").string());
   fs::remove(dir / "serverless.yml");
   EXPECT_EQ(FindProjectFile(dir.string()).path, (dir / "template.yaml").string());
+  fs::remove(dir / "template.yaml");
+  std::ofstream(dir / "serverless.ts") << "export default {};\n";
+  ProjectFileChoice ts = FindProjectFile(dir.string());
+  EXPECT_TRUE(ts.path.empty());
+  EXPECT_NE(ts.message.find("serverless print > serverless.yml"), std::string::npos) << ts.message;
+  fs::remove(dir / "serverless.ts");
+  std::ofstream(dir / "cdk.json") << "{}\n";
+  EXPECT_NE(FindProjectFile(dir.string()).message.find("run `cdk synth` first"), std::string::npos);
   fs::remove_all(dir);
 }
 
