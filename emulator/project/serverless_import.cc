@@ -149,9 +149,7 @@ class ServerlessImporter {
 
     ProjectOptions cfn = options_;
     cfn.parameters["AWS::Region"] = region_;
-    if (cfn.parameters.count("AWS::StackName") == 0) {
-      cfn.parameters["AWS::StackName"] = service_ + "-" + stage_;
-    }
+    cfn.parameters.try_emplace("AWS::StackName", service_ + "-" + stage_);
     GeneratedTemplate generated;
     generated.root = template_;
     generated.source = &doc_;

@@ -548,7 +548,7 @@ std::map<std::string, std::string> ParseDotenv(
         std::string fallback;
         if (size_t dash = name.find(":-"); dash != std::string::npos) {
           fallback = name.substr(dash + 2);
-          name = name.substr(0, dash);
+          name.resize(dash);
         }
         const std::string found = lookup(name);
         out += found.empty() ? fallback : found;
