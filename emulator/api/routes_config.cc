@@ -219,8 +219,8 @@ LoadResult Validator::Validate(const Json::Value& root) {
     return LoadResult{std::nullopt, std::move(problems_)};
   }
   CheckKeys(root, "$",
-            {"name", "stage", "apiId", "routeSelectionExpression", "functions", "routes",
-             "limits", "tables"});
+            {"name", "stage", "apiId", "routeSelectionExpression", "functions", "routes", "limits",
+             "tables"});
 
   api.name = fs::path(file_).stem().string();
   if (api.name.empty()) api.name = "api";

@@ -99,7 +99,7 @@ struct ApiConfig {
   // stage (stable). It is requestContext.apiId, and picks the API of an @connections request
   // whose Host is that endpoint's when several are served.
   std::string apiId;
-  bool apiIdConfigured = false;  // set by "apiId": --stage does not change it
+  bool apiIdConfigured = false;              // set by "apiId": --stage does not change it
   std::string routeSelectionExpressionText;  // default "$request.body.action"
   std::optional<SelectionExpression> routeSelection;  // always set when loading succeeded
   std::map<std::string, FunctionConfig> functions;

@@ -122,13 +122,13 @@ int ManagementApi::Answer(lws* wsi) {
                           "; set \"apiId\" in a routes file to the id the code uses"));
     }
     if (request.target.stage && *request.target.stage != api->stage) {
-      fields.push_back(Str("outcome", "404 API " + api->apiId + " has no stage " +
-                                          *request.target.stage));
+      fields.push_back(
+          Str("outcome", "404 API " + api->apiId + " has no stage " + *request.target.stage));
       Log::Info("management", fields);
-      return WriteAwsResponse(wsi, 404, "NotFoundException",
-                              JsonMessageBody("API " + api->apiId + " (Host " + request.host +
-                                              ") has no stage " + *request.target.stage +
-                                              "; its stage is " + api->stage));
+      return WriteAwsResponse(
+          wsi, 404, "NotFoundException",
+          JsonMessageBody("API " + api->apiId + " (Host " + request.host + ") has no stage " +
+                          *request.target.stage + "; its stage is " + api->stage));
     }
   } else if (request.target.stage) {
     for (const ApiConfig& candidate : apis) {

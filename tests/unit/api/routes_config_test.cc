@@ -185,7 +185,8 @@ TEST(RoutesConfig, ApiIdIsTenLowercaseAlphanumericsStableForNameAndStage) {
 
 TEST(RoutesConfig, ApiIdMayBeSetToTheDeployedApisId) {
   auto with_id = [](const std::string& id) {
-    return Parse(R"({"apiId": )" + id + R"(, "functions": {"f": {"url": "http://h/"}},)"
+    return Parse(R"({"apiId": )" + id +
+                 R"(, "functions": {"f": {"url": "http://h/"}},)"
                  R"( "routes": {"$default": {"function": "f"}}})");
   };
   const LoadResult deployed = with_id(R"("a1b2c3d4e5")");
@@ -203,8 +204,9 @@ TEST(RoutesConfig, ApiIdMayBeSetToTheDeployedApisId) {
   EXPECT_EQ(Strings(with_id(R"("")")), std::vector<std::string>{expected + "\"\""});
   EXPECT_EQ(Strings(with_id(R"("abc.def")")), std::vector<std::string>{expected + "\"abc.def\""});
   EXPECT_EQ(Strings(with_id(R"("a-b")")), std::vector<std::string>{expected + "\"a-b\""});
-  EXPECT_EQ(Strings(with_id("12")),
-            std::vector<std::string>{"routes.json: $.apiId: expected a string, found a number (12)"});
+  EXPECT_EQ(
+      Strings(with_id("12")),
+      std::vector<std::string>{"routes.json: $.apiId: expected a string, found a number (12)"});
   EXPECT_EQ(Strings(with_id(R"(")" + std::string(64, 'a') + R"(")")).size(), 1u);
 }
 
