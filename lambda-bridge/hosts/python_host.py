@@ -1078,6 +1078,11 @@ TRUST_CHECK_TIMEOUT_SECONDS = 3.0
 # Where each library the function's code may use finds the CAs it trusts: botocore (boto3) reads
 # AWS_CA_BUNDLE, requests REQUESTS_CA_BUNDLE, the ssl module's default context SSL_CERT_FILE.
 CA_BUNDLE_VARIABLES = ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+CA_BUNDLE_READERS = {
+    "AWS_CA_BUNDLE": "boto3",
+    "REQUESTS_CA_BUNDLE": "requests",
+    "SSL_CERT_FILE": "urllib",
+}
 
 
 def _url_authority(text):
@@ -1095,21 +1100,31 @@ def _url_authority(text):
     return (host, port) if host else None
 
 
+def _readers(variables):
+    """"AWS_CA_BUNDLE and SSL_CERT_FILE=/x.pem" -> " from boto3 and urllib"."""
+    names = [CA_BUNDLE_READERS.get(v) for v in variables.split("=")[0].split(" and ")]
+    names = [n for n in names if n]
+    return " from " + " and ".join(names) if names else ""
+
+
 def _trust_failure(error, name, where, variables, redirected):
     """What a failed check means for the function, and which variable to look at."""
     verify_code = getattr(error, "verify_code", None)
+    readers = _readers(variables)
     if isinstance(error, ssl.SSLCertVerificationError) and verify_code == 62:
         # X509_V_ERR_HOSTNAME_MISMATCH
         return (
-            "https:// to %s will fail in this function: wsgw's certificate at %s does not cover "
-            "%s (%s); a --tls-cert of your own must cover it%s"
-            % (name, where, name, error, " (or pass --no-aws-redirect)" if redirected else "")
+            "https:// to %s%s will fail in this function: wsgw's certificate at %s does not "
+            "cover %s (%s); a --tls-cert of your own must cover it%s"
+            % (name, readers, where, name, error,
+               " (or pass --no-aws-redirect)" if redirected else "")
         )
     if isinstance(error, ssl.SSLCertVerificationError):
         return (
-            "https:// to wsgw will fail in this function: the certificate at %s does not verify "
+            "https:// to wsgw%s will fail in this function: the certificate at %s does not verify "
             "with %s (%s); check %s: it must name a bundle with wsgw's CA (%s)"
-            % (where, variables, error, variables.split("=")[0], os.environ.get("WSGW_CA_FILE"))
+            % (readers, where, variables, error, variables.split("=")[0],
+               os.environ.get("WSGW_CA_FILE"))
         )
     return (
         "could not check that https:// to wsgw at %s verifies (%s); check WSGW_CA_FILE=%s and "
@@ -1158,8 +1173,8 @@ def _check_gateway_trust():
         except (OSError, ssl.SSLError) as e:
             all_verified = False
             _say(
-                "https:// to wsgw will fail in this function: %s cannot be read as a CA bundle "
-                "(%s); check %s" % (variables, e, variables.split("=")[0])
+                "https:// to wsgw%s will fail in this function: %s cannot be read as a CA bundle "
+                "(%s); check %s" % (_readers(variables), variables, e, variables.split("=")[0])
             )
             continue
         for name in names:

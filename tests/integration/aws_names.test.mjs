@@ -127,6 +127,7 @@ describe('@connections with an execute-api Host, one API served', () => {
     const lines = [];
     const redirect = createRequire(import.meta.url)(path.join(HOSTS_DIR, 'preload', 'aws_redirect.cjs'));
     assert.equal(redirect.install({ report: (line) => lines.push(line) }), true);
+    delete process.env.WSGW_AWS_REDIRECT; // read once; the gateways started later must not inherit it
     const client = await open(gateway.wsUrl);
     const sdk = new ApiGatewayManagementApiClient({
       endpoint: 'http://abc123.execute-api.us-east-1.amazonaws.com/production',
@@ -345,7 +346,9 @@ function freePort() {
 function assertNoHostFailures(gateway) {
   const bad = gateway
     .lines()
-    .filter((line) => /Traceback|Uncaught|Unhandled|https:\/\/ to wsgw will fail|does not cover|could not check/.test(line));
+    .filter((line) =>
+      /Traceback|Uncaught|Unhandled|https:\/\/ to wsgw( from [a-z0-9 ]+)? will fail|does not cover|could not check/.test(line),
+    );
   assert.deepEqual(bad, [], gateway.lines().join('\n'));
 }
 
@@ -377,7 +380,14 @@ describe('deployed code over https:// unchanged: a hard-coded execute-api endpoi
   let gateway;
   let skip = false;
   before(async () => {
-    gateway = await startHandlersApi({ scheme: 'https' });
+    // wsgw keeps CA variables its own environment sets (a CI image's system bundle): the
+    // functions must get its own here.
+    const unset = Object.fromEntries(
+      ['NODE_EXTRA_CA_CERTS', 'AWS_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE', 'WSGW_CA_FILE', 'WSGW_AWS_REDIRECT'].map(
+        (name) => [name, undefined],
+      ),
+    );
+    gateway = await startHandlersApi({ scheme: 'https', env: unset });
     if (!gateway.ready.secureWebsocketUrl) {
       skip =
         'the gateway under test serves no TLS (no secureWebsocketUrl in its ready file): ' +

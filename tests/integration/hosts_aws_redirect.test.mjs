@@ -291,7 +291,7 @@ for (const spec of RUNTIMES) {
   });
 
   describe(`the trust check of the ${spec.title}`, () => {
-    const failure = /https:\/\/ to wsgw will fail|does not cover|could not check/;
+    const failure = /https:\/\/ to wsgw( from [a-z0-9 ]+)? will fail|does not cover|could not check/;
 
     test('says nothing when the function trusts wsgw\'s CA (debug says it verified)', T, async () => {
       const host = await start(tlsEnvironment(aws.port, awsCa, { WSGW_HOST_LOG_LEVEL: 'debug' }));
@@ -315,19 +315,38 @@ for (const spec of RUNTIMES) {
       const host = await start(tlsEnvironment(aws.port, awsCa, wrong));
       // It never holds up serving: the host is ready before the check can say anything.
       assert.ok(Date.now() - startedAt < 10000);
-      const line = await host.waitForLine(/https:\/\/ to wsgw will fail/, 10000);
+      const line = await host.waitForLine(/https:\/\/ to wsgw( from [a-z0-9 ]+)? will fail/, 10000);
       assert.match(line, new RegExp(`127\\.0\\.0\\.1:${aws.port}`));
       if (spec.runtime === 'nodejs') {
         assert.match(line, /check NODE_EXTRA_CA_CERTS/);
         assert.match(line, new RegExp(`NODE_EXTRA_CA_CERTS=${otherCa.caFile.replace(/[.]/g, '\\.')}`));
       } else {
         assert.match(line, /check AWS_CA_BUNDLE and REQUESTS_CA_BUNDLE and SSL_CERT_FILE/);
+        assert.match(line, /^wsgw python host: https:\/\/ to wsgw from boto3 and requests and urllib will fail/);
       }
       assert.match(line, new RegExp(awsCa.caFile.replace(/[.]/g, '\\.')), 'names wsgw\'s CA');
       // Still serving, and said once.
       assertOk(await host.invoke({}));
       await delay(200);
       assert.equal(host.lines().filter((l) => failure.test(l)).length, 1, host.lines().join('\n'));
+      await host.stop();
+      assertNoTraceback(host);
+    });
+
+    test('names the variable when the CA file it names does not exist', T, async () => {
+      const missing = path.join(awsCa.dir, 'no-such-ca.pem');
+      const host = await start(
+        tlsEnvironment(aws.port, awsCa, {
+          NODE_EXTRA_CA_CERTS: missing,
+          AWS_CA_BUNDLE: missing,
+          REQUESTS_CA_BUNDLE: missing,
+          SSL_CERT_FILE: missing,
+        }),
+      );
+      const line = await host.waitForLine(/https:\/\/ to wsgw( from [a-z0-9 ]+)? will fail/, 10000);
+      assert.ok(line.includes(missing), line);
+      assert.match(line, spec.runtime === 'nodejs' ? /check NODE_EXTRA_CA_CERTS/ : /check AWS_CA_BUNDLE/);
+      assertOk(await host.invoke({}));
       await host.stop();
       assertNoTraceback(host);
     });
