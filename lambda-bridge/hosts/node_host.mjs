@@ -1065,12 +1065,18 @@ function checkGatewayTrust() {
       if (error) say(failed(name, error));
       else check(index + 1);
     };
-    const socket = tls.connect({
-      host: address.host,
-      port: address.port,
-      ...(net.isIP(name) ? {} : { servername: name }),
-      checkServerIdentity: (_, certificate) => tls.checkServerIdentity(name, certificate),
-    });
+    let socket;
+    try {
+      socket = tls.connect({
+        host: address.host,
+        port: address.port,
+        ...(net.isIP(name) ? {} : { servername: name }),
+        checkServerIdentity: (_, certificate) => tls.checkServerIdentity(name, certificate),
+      });
+    } catch (error) {
+      say(failed(name, error)); // a name or address tls.connect refuses outright
+      return;
+    }
     socket.on('secureConnect', () => settle(null));
     socket.on('error', (error) => settle(error));
     const timer = setTimeout(() => {
