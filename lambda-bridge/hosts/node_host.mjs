@@ -1,7 +1,8 @@
 // wsgw's Node.js host: runs a handler written for AWS Lambda's Node.js runtime, unchanged, behind
 // the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations).
 //
-// One file with no dependency, two roles (see README.md beside this file):
+// One file with no dependency (preload/aws_redirect.cjs beside it redirects AWS's host names to
+// the gateway), two roles (see README.md beside this file):
 //   - the front (started by the gateway): an HTTP server on WSGW_FUNCTION_HOST:WSGW_FUNCTION_PORT
 //     that owns a pool of worker processes, hands each invocation to an idle one (spawning another
 //     when all are busy) and reloads them when a file under WSGW_HANDLER_ROOT changes;

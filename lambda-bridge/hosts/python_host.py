@@ -1,8 +1,8 @@
 """wsgw's Python host: runs a handler written for AWS Lambda's Python runtime, unchanged, behind
 the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations).
 
-One file using only the standard library (Python 3.9 or later), two roles (see README.md beside
-this file):
+One file using only the standard library (Python 3.9 or later; preload/wsgw_aws_redirect.py beside
+it redirects AWS's host names to the gateway), two roles (see README.md beside this file):
   - the front (started by the gateway): an HTTP server on WSGW_FUNCTION_HOST:WSGW_FUNCTION_PORT
     that owns a pool of worker processes, hands each invocation to an idle one (spawning another
     when all are busy) and reloads them when a file under WSGW_HANDLER_ROOT changes;
