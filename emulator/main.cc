@@ -256,13 +256,20 @@ void ValidateTogether(std::vector<wsgw::ApiConfig>& apis, const Arguments& args)
   if (args.stage) {
     if (apis.size() > 1) UsageError("--stage applies to a single API; set \"stage\" in each file");
     apis[0].stage = *args.stage;
-    apis[0].apiId = wsgw::ApiIdFor(apis[0].name, apis[0].stage);
+    if (!apis[0].apiIdConfigured) apis[0].apiId = wsgw::ApiIdFor(apis[0].name, apis[0].stage);
   }
   std::set<std::string> stages;
+  std::set<std::string> ids;
   for (const wsgw::ApiConfig& api : apis) {
     if (!stages.insert(api.stage).second) {
       std::cerr << api.file << ": $.stage: expected a stage no other routes file uses, found \""
                 << api.stage << "\"\n";
+      std::exit(2);
+    }
+    // The id picks the API of an @connections request by its Host (execute-api names).
+    if (!ids.insert(api.apiId).second) {
+      std::cerr << api.file << ": $.apiId: expected an id no other routes file uses, found \""
+                << api.apiId << "\"\n";
       std::exit(2);
     }
   }

@@ -1,5 +1,6 @@
 #include "api/management_path.h"
 
+#include <cctype>
 #include <vector>
 
 #include "base/http_head.h"
@@ -34,6 +35,46 @@ std::optional<ManagementTarget> ParseManagementPath(std::string_view path, bool 
   if (segments.size() > at + 2) return std::nullopt;  // `/@connections/a/b` is no operation
   if (segments.size() == at + 2) target.connectionId = segments[at + 1];
   return target;
+}
+
+namespace {
+
+bool IsLabel(std::string_view text, bool allow_hyphen) {
+  if (text.empty() || text.size() > 63) return false;
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (allow_hyphen && c == '-');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> ExecuteApiIdFromHost(std::string_view host) {
+  std::string name;
+  for (char c : host) name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t colon = name.rfind(':');
+  if (colon != std::string::npos) {
+    std::string_view port = std::string_view(name).substr(colon + 1);
+    for (char c : port) {
+      if (c < '0' || c > '9') return std::nullopt;
+    }
+    name.resize(colon);
+  }
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  static constexpr std::string_view kMiddle = ".execute-api.";
+  static constexpr std::string_view kSuffix = ".amazonaws.com";
+  if (name.size() <= kSuffix.size() ||
+      name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(name).substr(0, name.size() - kSuffix.size());
+  size_t middle = rest.find(kMiddle);
+  if (middle == std::string_view::npos) return std::nullopt;
+  std::string_view id = rest.substr(0, middle);
+  std::string_view region = rest.substr(middle + kMiddle.size());
+  if (!IsLabel(id, false) || !IsLabel(region, true)) return std::nullopt;
+  return std::string(id);
 }
 
 }  // namespace wsgw

@@ -19,4 +19,10 @@ struct ManagementTarget {
 // hands to the HTTP callback, and decoding twice would turn "%2541" into "A").
 std::optional<ManagementTarget> ParseManagementPath(std::string_view path, bool decode = true);
 
+// The API id in a Host header of API Gateway's own form,
+// `{apiId}.execute-api.{region}.amazonaws.com` (any case, an optional port and final dot),
+// lowercased; nullopt for any other host. Deployed code that hard-codes its endpoint reaches wsgw
+// with such a Host (WSGW_AWS_REDIRECT).
+std::optional<std::string> ExecuteApiIdFromHost(std::string_view host);
+
 }  // namespace wsgw

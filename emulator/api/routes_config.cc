@@ -184,6 +184,14 @@ bool IsStageName(const std::string& s) {
 // segment of the Invoke API.
 bool IsFunctionName(const std::string& s) { return s.size() <= 64 && IsStageName(s); }
 
+bool IsApiId(const std::string& s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
 std::string HashApiId(const std::string& name, const std::string& stage) {
   uint64_t hash = 14695981039346656037ull;
   auto mix = [&hash](unsigned char c) {
@@ -211,7 +219,7 @@ LoadResult Validator::Validate(const Json::Value& root) {
     return LoadResult{std::nullopt, std::move(problems_)};
   }
   CheckKeys(root, "$",
-            {"name", "stage", "routeSelectionExpression", "functions", "routes", "limits",
+            {"name", "stage", "apiId", "routeSelectionExpression", "functions", "routes", "limits",
              "tables"});
 
   api.name = fs::path(file_).stem().string();
@@ -238,6 +246,19 @@ LoadResult Validator::Validate(const Json::Value& root) {
     }
   }
   api.apiId = HashApiId(api.name, api.stage);
+  if (root.isMember("apiId")) {
+    if (auto id = String(root["apiId"], "$.apiId")) {
+      if (!IsApiId(*id)) {
+        Problem("$.apiId",
+                "an API id of 1 to 63 lowercase letters and digits, as in "
+                "https://{apiId}.execute-api.{region}.amazonaws.com",
+                Describe(root["apiId"]));
+      } else {
+        api.apiId = *id;
+        api.apiIdConfigured = true;
+      }
+    }
+  }
 
   api.routeSelectionExpressionText = "$request.body.action";
   if (root.isMember("routeSelectionExpression")) {

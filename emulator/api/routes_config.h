@@ -94,7 +94,12 @@ struct ApiConfig {
   std::string dir;         // its folder, absolute; relative paths resolve against it
   std::string name;        // "name", default: the file name without extension
   std::string stage;       // "stage", default "local"
-  std::string apiId;       // 10 lowercase alphanumerics derived from name and stage (stable)
+  // "apiId" (1 to 63 lowercase letters and digits: the id deployed code has in its
+  // https://{apiId}.execute-api.{region}.amazonaws.com endpoint), else 10 derived from name and
+  // stage (stable). It is requestContext.apiId, and picks the API of an @connections request
+  // whose Host is that endpoint's when several are served.
+  std::string apiId;
+  bool apiIdConfigured = false;              // set by "apiId": --stage does not change it
   std::string routeSelectionExpressionText;  // default "$request.body.action"
   std::optional<SelectionExpression> routeSelection;  // always set when loading succeeded
   std::map<std::string, FunctionConfig> functions;

@@ -1,6 +1,8 @@
 #include "server/management_api.h"
 
 #include <cstring>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -26,6 +28,30 @@ int WriteAwsResponse(lws* wsi, int status, const std::string& error_type, const 
   return WriteHttpResponse(wsi, status, "application/json", headers, body);
 }
 
+// The request's Host header, or HTTP/2's :authority; empty when there is none.
+std::string RequestHost(lws* wsi) {
+  for (lws_token_indexes token : {WSI_TOKEN_HOST, WSI_TOKEN_HTTP_COLON_AUTHORITY}) {
+    int length = lws_hdr_total_length(wsi, token);
+    if (length <= 0) continue;
+    std::string value(static_cast<size_t>(length) + 1, '\0');
+    int copied = lws_hdr_copy(wsi, value.data(), length + 1, token);
+    if (copied < 0) continue;
+    value.resize(static_cast<size_t>(copied));
+    return value;
+  }
+  return "";
+}
+
+// "a1b2c3d4e5 (stage chat), f6g7h8i9j0 (stage counter)": what a Host's id can be.
+std::string ServedApiIds(const std::vector<ApiConfig>& apis) {
+  std::string list;
+  for (const ApiConfig& api : apis) {
+    if (!list.empty()) list += ", ";
+    list += api.apiId + " (stage " + api.stage + ")";
+  }
+  return list;
+}
+
 }  // namespace
 
 int ManagementApi::OnRequest(lws* wsi, const char* uri) {
@@ -48,6 +74,7 @@ int ManagementApi::OnRequest(lws* wsi, const char* uri) {
   }
   HttpRequest& request = requests_[wsi];
   request.method = method;
+  request.host = RequestHost(wsi);
   request.target = *target;
   if (method == "POST") return 0;  // answered at HTTP_BODY_COMPLETION
   return Answer(wsi);
@@ -78,8 +105,33 @@ int ManagementApi::Answer(lws* wsi) {
                                   Str("connectionId", id)};
 
   const ApiConfig* api = nullptr;
-  if (request.target.stage) {
-    for (const ApiConfig& candidate : server_.options.apis) {
+  const std::vector<ApiConfig>& apis = server_.options.apis;
+  std::optional<std::string> host_id = ExecuteApiIdFromHost(request.host);
+  if (host_id && apis.size() > 1) {
+    // Several APIs: the Host's id is the API's, as each has its own execute-api name on AWS.
+    for (const ApiConfig& candidate : apis) {
+      if (candidate.apiId == *host_id) api = &candidate;
+    }
+    if (api == nullptr) {
+      fields.push_back(Str("outcome", "404 unknown API id " + *host_id));
+      Log::Info("management", fields);
+      return WriteAwsResponse(
+          wsi, 404, "NotFoundException",
+          JsonMessageBody("No API with id " + *host_id + " (Host " + request.host +
+                          "): wsgw serves " + ServedApiIds(apis) +
+                          "; set \"apiId\" in a routes file to the id the code uses"));
+    }
+    if (request.target.stage && *request.target.stage != api->stage) {
+      fields.push_back(
+          Str("outcome", "404 API " + api->apiId + " has no stage " + *request.target.stage));
+      Log::Info("management", fields);
+      return WriteAwsResponse(
+          wsi, 404, "NotFoundException",
+          JsonMessageBody("API " + api->apiId + " (Host " + request.host + ") has no stage " +
+                          *request.target.stage + "; its stage is " + api->stage));
+    }
+  } else if (request.target.stage) {
+    for (const ApiConfig& candidate : apis) {
       if (candidate.stage == *request.target.stage) api = &candidate;
     }
     if (api == nullptr) {

@@ -1,7 +1,9 @@
 // Plain HTTP on the gateway's port: the @connections management API (POST, GET and DELETE of
 // /STAGE/@connections/ID, with AWS's status codes and x-amzn-ErrorType names) and, when a web
 // root is set, the demo's static pages. One HttpRequest per request, owned here from its head to
-// its answer.
+// its answer. A Host of API Gateway's own form (`{apiId}.execute-api.{region}.amazonaws.com`,
+// what deployed code with a hard-coded endpoint sends) picks the API by its id when several are
+// served; with one, any id is that API.
 #pragma once
 
 #include <libwebsockets.h>
@@ -30,6 +32,7 @@ class ManagementApi {
  private:
   struct HttpRequest {
     std::string method;
+    std::string host;  // the Host header (HTTP/2: :authority)
     ManagementTarget target;
     std::string body;
     bool tooLarge = false;

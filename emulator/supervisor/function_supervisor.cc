@@ -399,6 +399,43 @@ int FunctionSupervisor::FreePort() {
   return port;
 }
 
+namespace {
+
+// What a child will see for `key`: its own environment's value, else the gateway's.
+std::string EffectiveValue(const ProcessSpec& spec, const char* key) {
+  auto it = spec.env.find(key);
+  if (it != spec.env.end()) return it->second;
+  const char* inherited = std::getenv(key);
+  return inherited != nullptr ? inherited : "";
+}
+
+// NODE_OPTIONS reads a double-quoted string with backslash escapes as one argument.
+std::string QuotedForNodeOptions(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+// A `command` function is a program wsgw did not write: when AWS's host names are redirected
+// to the gateway (WSGW_AWS_REDIRECT), the hosts' preloads do it for the Node.js and Python
+// processes it runs (lambda-bridge/hosts/README.md): NODE_OPTIONS=--require the redirect, and
+// its sitecustomize.py first on PYTHONPATH. What the function or wsgw's environment already
+// has in either variable is kept.
+void AddAwsRedirectPreloads(ProcessSpec& spec) {
+  if (EffectiveValue(spec, "WSGW_AWS_REDIRECT").empty()) return;
+  const std::string preload = HostsDirectory() + "/preload";
+  std::string require = "--require " + QuotedForNodeOptions(preload + "/aws_redirect.cjs");
+  std::string node_options = EffectiveValue(spec, "NODE_OPTIONS");
+  spec.env["NODE_OPTIONS"] = node_options.empty() ? require : require + " " + node_options;
+  std::string python_path = EffectiveValue(spec, "PYTHONPATH");
+  spec.env["PYTHONPATH"] = python_path.empty() ? preload : preload + ":" + python_path;
+}
+
+}  // namespace
+
 ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,
                            const std::string& management_endpoint,
                            const std::map<std::string, std::string>& service_endpoints) {
@@ -440,6 +477,7 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   spec.env["AWS_LAMBDA_FUNCTION_NAME"] = function.name;
   spec.env["AWS_LAMBDA_FUNCTION_TIMEOUT"] = std::to_string((function.timeoutMs + 999) / 1000);
   for (const auto& [key, value] : function.env) spec.env[key] = value;
+  if (function.kind == FunctionConfig::Kind::kCommand) AddAwsRedirectPreloads(spec);
   return spec;
 }
 

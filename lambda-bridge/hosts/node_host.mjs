@@ -1,7 +1,8 @@
 // wsgw's Node.js host: runs a handler written for AWS Lambda's Node.js runtime, unchanged, behind
 // the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations).
 //
-// One file with no dependency, two roles (see README.md beside this file):
+// One file with no dependency (preload/aws_redirect.cjs beside it redirects AWS's host names to
+// the gateway), two roles (see README.md beside this file):
 //   - the front (started by the gateway): an HTTP server on WSGW_FUNCTION_HOST:WSGW_FUNCTION_PORT
 //     that owns a pool of worker processes, hands each invocation to an idle one (spawning another
 //     when all are busy) and reloads them when a file under WSGW_HANDLER_ROOT changes;
@@ -14,13 +15,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
 
 const WORKER_FLAG = '--wsgw-worker';
 const HOST = 'wsgw node host';
+// AWS's host names reach the gateway (WSGW_AWS_REDIRECT): preload/aws_redirect.cjs.
+const awsRedirect = createRequire(import.meta.url)('./preload/aws_redirect.cjs');
 
 // ---------------------------------------------------------------------------------------------
 // Shared by both roles
@@ -83,6 +88,13 @@ async function runWorker(appRoot, handlerString) {
   process.on('disconnect', () => process.exit(0));
   // Ctrl-C in a terminal reaches the whole process group: the front decides what it means.
   process.on('SIGINT', () => {});
+  // Before the handler's module loads: its top-level code may connect already. The front says
+  // each redirect once per function, whichever worker made it.
+  awsRedirect.install({
+    report: (line, name) => {
+      if (process.connected) process.send({ type: 'redirected', name: name ?? line, line });
+    },
+  });
 
   const crash = (label, error, exitCode) => {
     console.error(label, formatForLog(error));
@@ -587,6 +599,7 @@ class WorkerPool {
     this.changedAt = null; // when the change that made this generation was seen
     this.esbuildReported = null;
     this.reasonReported = null; // why a .js handler is bundled, said once
+    this.redirectsReported = new Set(); // the AWS host names a worker redirected, said once
     this.nextId = 1;
   }
 
@@ -744,7 +757,12 @@ class WorkerPool {
   }
 
   onMessage(worker, message) {
-    if (message?.type === 'ready') {
+    if (message?.type === 'redirected') {
+      if (!this.redirectsReported.has(message.name)) {
+        this.redirectsReported.add(message.name);
+        say(String(message.line));
+      }
+    } else if (message?.type === 'ready') {
       if (worker.generation !== this.generation) return this.stopWorker(worker);
       this.noteBundle(message.typescript);
       if (this.announceLoad) say(`handler ${this.config.handler} loaded`);
@@ -972,6 +990,106 @@ async function answerRequest(pool, request) {
   return pool.invoke(invocation);
 }
 
+const TRUST_CHECK_TIMEOUT_MS = 3000;
+
+// "http://127.0.0.1:3001/dev" -> {host, port}; null when unset or not a URL.
+function urlAuthority(text) {
+  if (!text) return null;
+  try {
+    const url = new URL(text);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    return host ? { host, port } : null;
+  } catch {
+    return null;
+  }
+}
+
+// When the gateway serves TLS (WSGW_CA_FILE), whether https:// from this function's code will
+// verify: the workers trust what this process trusts (Node's CA store plus NODE_EXTRA_CA_CERTS,
+// read by Node.js when a process starts). Asynchronous, never delays serving, says one line only
+// when something fails, and a debug line when it works.
+function checkGatewayTrust() {
+  const env = process.env;
+  if (!env.WSGW_CA_FILE) return;
+  const redirect = env.WSGW_AWS_REDIRECT ? awsRedirect.parseTarget(env.WSGW_AWS_REDIRECT) : null;
+  const gateway =
+    urlAuthority(env.WSGW_MANAGEMENT_ENDPOINT) || urlAuthority(env.AWS_ENDPOINT_URL_DYNAMODB);
+  const address = redirect || gateway;
+  if (!address) return;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  // The names the function's code connects with: the gateway's own (event.requestContext.domainName)
+  // and, redirected, AWS's.
+  const names = [];
+  if (gateway) names.push(gateway.host);
+  if (redirect) names.push(`dynamodb.${region}.amazonaws.com`);
+  const where = awsRedirect.describe(address);
+  const extra = env.NODE_EXTRA_CA_CERTS
+    ? `NODE_EXTRA_CA_CERTS=${env.NODE_EXTRA_CA_CERTS}`
+    : 'NODE_EXTRA_CA_CERTS unset';
+  const failed = (name, error) => {
+    // OpenSSL's own message spans lines; its reason is the words that matter.
+    const words = error.reason || String(error.message).split('\n')[0].replace(/:$/, '');
+    const code = `${error.code ? `${error.code}: ` : ''}${words}`;
+    if (error.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      return (
+        `https:// to ${name} will fail in this function: wsgw's certificate at ${where} does ` +
+        `not cover ${name} (${code}); a --tls-cert of your own must cover it` +
+        (redirect && name !== gateway?.host ? ' (or pass --no-aws-redirect)' : '')
+      );
+    }
+    if (error.code === 'WSGW_TIMEOUT' || !error.code?.match(/CERT|SIGNATURE|ISSUER|SELF_SIGNED/)) {
+      return (
+        `could not check that https:// to wsgw at ${where} verifies (${code}); ` +
+        `check WSGW_CA_FILE=${env.WSGW_CA_FILE} and WSGW_AWS_REDIRECT`
+      );
+    }
+    return (
+      `https:// to wsgw will fail in this function: the certificate at ${where} does not ` +
+      `verify with Node.js's CA store and ${extra} (${code}); check ` +
+      `NODE_EXTRA_CA_CERTS: it must name wsgw's CA (${env.WSGW_CA_FILE}) when the function ` +
+      'starts (Node.js reads it only then)'
+    );
+  };
+  const check = (index) => {
+    if (index >= names.length) {
+      debug(`https:// to ${names.join(' and ')} at ${where} verifies`);
+      return;
+    }
+    const name = names[index];
+    let settled = false;
+    const settle = (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      if (error) say(failed(name, error));
+      else check(index + 1);
+    };
+    let socket;
+    try {
+      socket = tls.connect({
+        host: address.host,
+        port: address.port,
+        ...(net.isIP(name) ? {} : { servername: name }),
+        checkServerIdentity: (_, certificate) => tls.checkServerIdentity(name, certificate),
+      });
+    } catch (error) {
+      say(failed(name, error)); // a name or address tls.connect refuses outright
+      return;
+    }
+    socket.on('secureConnect', () => settle(null));
+    socket.on('error', (error) => settle(error));
+    const timer = setTimeout(() => {
+      const error = new Error(`no TLS answer within ${TRUST_CHECK_TIMEOUT_MS / 1000} s`);
+      error.code = 'WSGW_TIMEOUT';
+      settle(error);
+    }, TRUST_CHECK_TIMEOUT_MS);
+    timer.unref();
+  };
+  check(0);
+}
+
 function runFront() {
   const config = readConfig();
   const pool = new WorkerPool(config);
@@ -1002,6 +1120,7 @@ function runFront() {
     );
   });
   pool.start();
+  checkGatewayTrust();
 
   const stop = () => {
     pool.shutdown();

@@ -1,8 +1,8 @@
 """wsgw's Python host: runs a handler written for AWS Lambda's Python runtime, unchanged, behind
 the Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations).
 
-One file using only the standard library (Python 3.9 or later), two roles (see README.md beside
-this file):
+One file using only the standard library (Python 3.9 or later; preload/wsgw_aws_redirect.py beside
+it redirects AWS's host names to the gateway), two roles (see README.md beside this file):
   - the front (started by the gateway): an HTTP server on WSGW_FUNCTION_HOST:WSGW_FUNCTION_PORT
     that owns a pool of worker processes, hands each invocation to an idle one (spawning another
     when all are busy) and reloads them when a file under WSGW_HANDLER_ROOT changes;
@@ -26,6 +26,7 @@ import os
 import secrets
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -41,6 +42,29 @@ HOST_FILE = os.path.abspath(__file__)
 def _say(message):
     sys.stderr.write("%s: %s\n" % (HOST, message))
     sys.stderr.flush()
+
+
+_DEBUG = os.environ.get("WSGW_HOST_LOG_LEVEL", "").lower() == "debug"
+
+
+def _debug(message):
+    """The host's own diagnostics, shown with WSGW_HOST_LOG_LEVEL=debug."""
+    if _DEBUG:
+        _say("debug: " + message)
+
+
+def _load_aws_redirect():
+    """preload/wsgw_aws_redirect.py (AWS's host names reach the gateway), loaded from beside
+    this file without putting its folder on the handler's sys.path."""
+    name = "wsgw_aws_redirect"
+    if name in sys.modules:
+        return sys.modules[name]
+    location = os.path.join(os.path.dirname(HOST_FILE), "preload", name + ".py")
+    spec = importlib.util.spec_from_file_location(name, location)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[name] = module
+    return module
 
 
 def _iso_now():
@@ -379,10 +403,27 @@ def run_worker(request_fd, response_fd, root, handler_string):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests = os.fdopen(request_fd, "rb")
     responses = os.fdopen(response_fd, "wb")
+    send_lock = threading.Lock()
 
     def send(message):
-        responses.write(json.dumps(message).encode("utf-8") + b"\n")
-        responses.flush()
+        # The handler's own threads may report a redirect while a result is being sent.
+        with send_lock:
+            responses.write(json.dumps(message).encode("utf-8") + b"\n")
+            responses.flush()
+
+    def report_redirect(line, name):
+        try:
+            send({"type": "redirected", "name": name or line, "line": line})
+        except (OSError, ValueError):
+            pass  # the front went away; this worker ends with it
+
+    # Before the handler's module loads: its top-level code may connect already. The front says
+    # each redirect once per function, whichever worker made it.
+    if os.environ.get("WSGW_AWS_REDIRECT"):
+        try:
+            _load_aws_redirect().install(report_redirect)
+        except Exception as e:
+            _say("AWS host names are not redirected to wsgw: %r" % e)
 
     # Lambda's sys.path starts with the task root; the host's own folder must not shadow modules.
     host_dir = os.path.dirname(HOST_FILE)
@@ -670,6 +711,7 @@ class WorkerPool(object):
         self.scan_lock = threading.Lock()
         self.last_scan = (0.0, 0.0)  # (when, how long it took), in seconds
         self.next_id = 1
+        self.redirects_reported = set()  # the AWS host names a worker redirected, said once
 
     def start(self):
         with self.lock:
@@ -798,7 +840,12 @@ class WorkerPool(object):
     def on_message(self, worker, message):
         kind = message.get("type")
         with self.lock:
-            if kind == "ready":
+            if kind == "redirected":
+                name = message.get("name")
+                if name not in self.redirects_reported:
+                    self.redirects_reported.add(name)
+                    _say(str(message.get("line")))
+            elif kind == "ready":
                 if worker.generation != self.generation or worker.state == "dead":
                     worker.stop()
                     return
@@ -1027,6 +1074,133 @@ class InvokeServer(http.server.ThreadingHTTPServer):
         self.pool = pool
 
 
+TRUST_CHECK_TIMEOUT_SECONDS = 3.0
+# Where each library the function's code may use finds the CAs it trusts: botocore (boto3) reads
+# AWS_CA_BUNDLE, requests REQUESTS_CA_BUNDLE, the ssl module's default context SSL_CERT_FILE.
+CA_BUNDLE_VARIABLES = ("AWS_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+CA_BUNDLE_READERS = {
+    "AWS_CA_BUNDLE": "boto3",
+    "REQUESTS_CA_BUNDLE": "requests",
+    "SSL_CERT_FILE": "urllib",
+}
+
+
+def _url_authority(text):
+    """"http://127.0.0.1:3001/dev" -> (host, port); None when unset or not a URL."""
+    if not text:
+        return None
+    try:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(text)
+        host = parts.hostname
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    return (host, port) if host else None
+
+
+def _readers(variables):
+    """"AWS_CA_BUNDLE and SSL_CERT_FILE=/x.pem" -> " from boto3 and urllib"."""
+    names = [CA_BUNDLE_READERS.get(v) for v in variables.split("=")[0].split(" and ")]
+    names = [n for n in names if n]
+    return " from " + " and ".join(names) if names else ""
+
+
+def _trust_failure(error, name, where, variables, redirected):
+    """What a failed check means for the function, and which variable to look at."""
+    verify_code = getattr(error, "verify_code", None)
+    readers = _readers(variables)
+    if isinstance(error, ssl.SSLCertVerificationError) and verify_code == 62:
+        # X509_V_ERR_HOSTNAME_MISMATCH
+        return (
+            "https:// to %s%s will fail in this function: wsgw's certificate at %s does not "
+            "cover %s (%s); a --tls-cert of your own must cover it%s"
+            % (name, readers, where, name, error,
+               " (or pass --no-aws-redirect)" if redirected else "")
+        )
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            "https:// to wsgw%s will fail in this function: the certificate at %s does not verify "
+            "with %s (%s); check %s: it must name a bundle with wsgw's CA (%s)"
+            % (readers, where, variables, error, variables.split("=")[0],
+               os.environ.get("WSGW_CA_FILE"))
+        )
+    return (
+        "could not check that https:// to wsgw at %s verifies (%s); check WSGW_CA_FILE=%s and "
+        "WSGW_AWS_REDIRECT" % (where, error, os.environ.get("WSGW_CA_FILE"))
+    )
+
+
+def _check_gateway_trust():
+    """When the gateway serves TLS (WSGW_CA_FILE), whether https:// from the function's code
+    will verify, with the CA bundle each library reads (CA_BUNDLE_VARIABLES), as botocore builds
+    its context: ssl.create_default_context(cafile=...). Says one line per bundle that fails, a
+    debug line when all work. Runs on its own thread; never raises."""
+    env = os.environ
+    if not env.get("WSGW_CA_FILE"):
+        return
+    redirect_module = _load_aws_redirect()
+    redirect = None
+    if env.get("WSGW_AWS_REDIRECT"):
+        redirect = redirect_module.parse_target(env["WSGW_AWS_REDIRECT"])
+    gateway = _url_authority(env.get("WSGW_MANAGEMENT_ENDPOINT")) or _url_authority(
+        env.get("AWS_ENDPOINT_URL_DYNAMODB")
+    )
+    address = redirect or gateway
+    if address is None:
+        return
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    # The names the function's code connects with: the gateway's own (requestContext.domainName)
+    # and, redirected, AWS's.
+    names = []
+    if gateway is not None:
+        names.append(gateway[0])
+    if redirect is not None:
+        names.append("dynamodb.%s.amazonaws.com" % region)
+    where = redirect_module.describe(address)
+    bundles = {}  # path -> the variables naming it
+    for variable in CA_BUNDLE_VARIABLES:
+        if env.get(variable):
+            bundles.setdefault(env[variable], []).append(variable)
+    checks = [(" and ".join(v) + "=" + path, path) for path, v in bundles.items()]
+    if not checks:
+        checks = [("Python's default CA store (no %s set)" % ", ".join(CA_BUNDLE_VARIABLES), None)]
+    all_verified = True
+    for variables, cafile in checks:
+        try:
+            context = ssl.create_default_context(cafile=cafile)
+        except (OSError, ssl.SSLError) as e:
+            all_verified = False
+            _say(
+                "https:// to wsgw%s will fail in this function: %s cannot be read as a CA bundle "
+                "(%s); check %s" % (_readers(variables), variables, e, variables.split("=")[0])
+            )
+            continue
+        for name in names:
+            try:
+                with socket.create_connection(address, timeout=TRUST_CHECK_TIMEOUT_SECONDS) as raw:
+                    with context.wrap_socket(raw, server_hostname=name):
+                        pass
+            except (OSError, ssl.SSLError, ValueError) as e:
+                all_verified = False
+                redirected = redirect is not None and (gateway is None or name != gateway[0])
+                _say(_trust_failure(e, name, where, variables, redirected))
+                break
+    if all_verified:
+        _debug("https:// to %s at %s verifies" % (" and ".join(names), where))
+
+
+def _start_trust_check():
+    def run():
+        try:
+            _check_gateway_trust()
+        except Exception as e:  # a check must never take the host down
+            _say("could not check that https:// to wsgw verifies: %r" % e)
+
+    threading.Thread(target=run, name="wsgw-trust-check", daemon=True).start()
+
+
 def run_front():
     config = read_config()
     pool = WorkerPool(config)
@@ -1042,6 +1216,7 @@ def run_front():
         % (config["handler"], config["root"], host, port, config["name"], sys.version.split()[0])
     )
     pool.start()
+    _start_trust_check()
 
     def stop(signum, frame):
         pool.shutdown()

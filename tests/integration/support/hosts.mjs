@@ -56,7 +56,8 @@ export async function editFile(file, replace) {
   await writeFile(file, edited);
 }
 
-// Starts the host for `runtime` ("nodejs" or "python") serving `handler` from `root`.
+// Starts the host for `runtime` ("nodejs" or "python") serving `handler` from `root`. `env`
+// entries override the inherited environment; an entry whose value is undefined removes it.
 export async function startHost({
   runtime,
   root,
@@ -65,9 +66,10 @@ export async function startHost({
   timeoutSeconds = 29,
   env = {},
   readyTimeoutMs = 10000,
+  python = PYTHON, // the interpreter of a Python host
 }) {
   const script = path.join(HOSTS_DIR, runtime === 'python' ? 'python_host.py' : 'node_host.mjs');
-  const command = runtime === 'python' ? PYTHON : process.execPath;
+  const command = runtime === 'python' ? python : process.execPath;
   const baseEnv = { ...process.env };
   delete baseEnv.NODE_TEST_CONTEXT;
   const proc = spawn(command, [script], {

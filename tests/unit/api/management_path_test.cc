@@ -46,5 +46,27 @@ TEST(ManagementPath, OtherPathsAreNotManagementPaths) {
   EXPECT_FALSE(ParseManagementPath("/dev/@connections/abc/extra"));
 }
 
+TEST(ExecuteApiHost, TheApiIdOfAnExecuteApiHostWithOrWithoutAPort) {
+  EXPECT_EQ(ExecuteApiIdFromHost("abc123.execute-api.us-east-1.amazonaws.com"), "abc123");
+  EXPECT_EQ(ExecuteApiIdFromHost("a1b2c3d4e5.execute-api.eu-west-3.amazonaws.com:443"),
+            "a1b2c3d4e5");
+  EXPECT_EQ(ExecuteApiIdFromHost("ABC123.Execute-Api.US-EAST-1.amazonaws.com."), "abc123");
+}
+
+TEST(ExecuteApiHost, OtherHostsHaveNoApiId) {
+  EXPECT_FALSE(ExecuteApiIdFromHost(""));
+  EXPECT_FALSE(ExecuteApiIdFromHost("127.0.0.1:3001"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("localhost"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("dynamodb.us-east-1.amazonaws.com"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("execute-api.us-east-1.amazonaws.com"));
+  EXPECT_FALSE(ExecuteApiIdFromHost(".execute-api.us-east-1.amazonaws.com"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("a.b.execute-api.us-east-1.amazonaws.com"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("abc.execute-api..amazonaws.com"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("abc.execute-api.us-east-1.amazonaws.com:x"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("abc.execute-api.us-east-1.amazonaws.com.evil.example"));
+  EXPECT_FALSE(ExecuteApiIdFromHost("abc.execute-api.us-east-1.amazonaws.com.cn"));
+  EXPECT_FALSE(ExecuteApiIdFromHost(std::string(300, 'a') + ".execute-api.x.amazonaws.com"));
+}
+
 }  // namespace
 }  // namespace wsgw

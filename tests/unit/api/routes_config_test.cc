@@ -183,6 +183,33 @@ TEST(RoutesConfig, ApiIdIsTenLowercaseAlphanumericsStableForNameAndStage) {
   EXPECT_NE(id("ab", "c"), id("a", "bc"));
 }
 
+TEST(RoutesConfig, ApiIdMayBeSetToTheDeployedApisId) {
+  auto with_id = [](const std::string& id) {
+    return Parse(R"({"apiId": )" + id +
+                 R"(, "functions": {"f": {"url": "http://h/"}},)"
+                 R"( "routes": {"$default": {"function": "f"}}})");
+  };
+  const LoadResult deployed = with_id(R"("a1b2c3d4e5")");
+  ASSERT_TRUE(deployed.api.has_value());
+  EXPECT_EQ(deployed.api->apiId, "a1b2c3d4e5");
+  EXPECT_TRUE(deployed.api->apiIdConfigured);
+  const LoadResult short_id = with_id(R"("abc123")");
+  ASSERT_TRUE(short_id.api.has_value());
+  EXPECT_EQ(short_id.api->apiId, "abc123");
+
+  const std::string expected =
+      "routes.json: $.apiId: expected an API id of 1 to 63 lowercase letters and digits, as in "
+      "https://{apiId}.execute-api.{region}.amazonaws.com, found ";
+  EXPECT_EQ(Strings(with_id(R"("ABC123")")), std::vector<std::string>{expected + "\"ABC123\""});
+  EXPECT_EQ(Strings(with_id(R"("")")), std::vector<std::string>{expected + "\"\""});
+  EXPECT_EQ(Strings(with_id(R"("abc.def")")), std::vector<std::string>{expected + "\"abc.def\""});
+  EXPECT_EQ(Strings(with_id(R"("a-b")")), std::vector<std::string>{expected + "\"a-b\""});
+  EXPECT_EQ(
+      Strings(with_id("12")),
+      std::vector<std::string>{"routes.json: $.apiId: expected a string, found a number (12)"});
+  EXPECT_EQ(Strings(with_id(R"(")" + std::string(64, 'a') + R"(")")).size(), 1u);
+}
+
 TEST(RoutesConfig, ProblemReadsFileThenPathThenExpectedThenFound) {
   const ConfigProblem problem{"routes.json", "$.routes.sendPublic.function",
                               "the name of a function in $.functions", "\"nodee\""};
@@ -197,7 +224,7 @@ TEST(RoutesConfig, ReportsEveryProblemAtOnce) {
   EXPECT_FALSE(result.api.has_value());
   const std::vector<std::string> expected = {
       file +
-          ": $.fuctions: expected one of the keys \"name\", \"stage\", "
+          ": $.fuctions: expected one of the keys \"name\", \"stage\", \"apiId\", "
           "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", "
           "found an "
           "unknown key \"fuctions\"",
@@ -454,7 +481,7 @@ TEST(RoutesConfig, RejectsUnknownKeysAtEveryLevelListingTheAllowedOnes) {
         "version": 2
       })"),
       (std::vector<std::string>{
-          "routes.json: $.version: expected one of the keys \"name\", \"stage\", "
+          "routes.json: $.version: expected one of the keys \"name\", \"stage\", \"apiId\", "
           "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", "
           "found an "
           "unknown key \"version\"",

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
+
+#include "base/install_paths.h"
 
 namespace wsgw {
 namespace {
@@ -59,6 +62,75 @@ TEST(FunctionSupervisor, ProcessSpecRunsACommandAsConfigured) {
   ProcessSpec spec = ProcessSpecFor(function, ApiIn("/srv/app"), 1234, "http://h:1/local");
   EXPECT_EQ(spec.argv, function.command);
   EXPECT_EQ(spec.env.count("WSGW_HANDLER"), 0u);
+}
+
+FunctionConfig CommandFunction() {
+  FunctionConfig function;
+  function.name = "cmd";
+  function.kind = FunctionConfig::Kind::kCommand;
+  function.command = {"/usr/bin/env", "node", "handler.mjs"};
+  return function;
+}
+
+// The gateway's own environment must not decide these tests.
+class AwsRedirectPreloads : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* key : {"WSGW_AWS_REDIRECT", "NODE_OPTIONS", "PYTHONPATH"}) unsetenv(key);
+  }
+};
+
+TEST_F(AwsRedirectPreloads, ACommandFunctionGetsThePreloadsWhenAwsNamesAreRedirected) {
+  std::map<std::string, std::string> services = {{"WSGW_AWS_REDIRECT", "127.0.0.1:3001"}};
+  ProcessSpec spec =
+      ProcessSpecFor(CommandFunction(), ApiIn("/srv/app"), 1234, "http://h:1/local", services);
+  const std::string preload = HostsDirectory() + "/preload";
+  EXPECT_EQ(spec.env["WSGW_AWS_REDIRECT"], "127.0.0.1:3001");
+  EXPECT_EQ(spec.env["NODE_OPTIONS"], "--require \"" + preload + "/aws_redirect.cjs\"");
+  EXPECT_EQ(spec.env["PYTHONPATH"], preload);
+}
+
+TEST_F(AwsRedirectPreloads, KeepWhatTheFunctionAlreadyHas) {
+  FunctionConfig function = CommandFunction();
+  function.env["WSGW_AWS_REDIRECT"] = "127.0.0.1:3001";
+  function.env["NODE_OPTIONS"] = "--max-old-space-size=256";
+  function.env["PYTHONPATH"] = "/srv/lib";
+  ProcessSpec spec = ProcessSpecFor(function, ApiIn("/srv/app"), 1234, "http://h:1/local");
+  const std::string preload = HostsDirectory() + "/preload";
+  EXPECT_EQ(spec.env["NODE_OPTIONS"],
+            "--require \"" + preload + "/aws_redirect.cjs\" --max-old-space-size=256");
+  EXPECT_EQ(spec.env["PYTHONPATH"], preload + ":/srv/lib");
+}
+
+TEST_F(AwsRedirectPreloads, KeepWhatTheGatewaysEnvironmentHas) {
+  setenv("WSGW_AWS_REDIRECT", "127.0.0.1:3001", 1);
+  setenv("PYTHONPATH", "/opt/site", 1);
+  ProcessSpec spec = ProcessSpecFor(CommandFunction(), ApiIn("/srv/app"), 1234, "http://h:1/local");
+  EXPECT_EQ(spec.env["PYTHONPATH"], HostsDirectory() + "/preload:/opt/site");
+  unsetenv("WSGW_AWS_REDIRECT");
+  unsetenv("PYTHONPATH");
+}
+
+TEST_F(AwsRedirectPreloads, NoneWithoutTheRedirectOrWhenTheFunctionTurnsItOff) {
+  ProcessSpec spec = ProcessSpecFor(CommandFunction(), ApiIn("/srv/app"), 1234, "http://h:1/local");
+  EXPECT_EQ(spec.env.count("NODE_OPTIONS"), 0u);
+  EXPECT_EQ(spec.env.count("PYTHONPATH"), 0u);
+
+  FunctionConfig off = CommandFunction();
+  off.env["WSGW_AWS_REDIRECT"] = "";
+  std::map<std::string, std::string> services = {{"WSGW_AWS_REDIRECT", "127.0.0.1:3001"}};
+  spec = ProcessSpecFor(off, ApiIn("/srv/app"), 1234, "http://h:1/local", services);
+  EXPECT_EQ(spec.env.count("NODE_OPTIONS"), 0u);
+  EXPECT_EQ(spec.env.count("PYTHONPATH"), 0u);
+}
+
+TEST_F(AwsRedirectPreloads, RuntimeFunctionsRedirectInTheirHostInstead) {
+  std::map<std::string, std::string> services = {{"WSGW_AWS_REDIRECT", "127.0.0.1:3001"}};
+  ProcessSpec spec =
+      ProcessSpecFor(RuntimeFunction(), ApiIn("/srv/app"), 1234, "http://h:1/local", services);
+  EXPECT_EQ(spec.env["WSGW_AWS_REDIRECT"], "127.0.0.1:3001");
+  EXPECT_EQ(spec.env.count("NODE_OPTIONS"), 0u);
+  EXPECT_EQ(spec.env.count("PYTHONPATH"), 0u);
 }
 
 TEST(FunctionSupervisor, FreePortIsAPortNumber) {
