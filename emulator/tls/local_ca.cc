@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -398,6 +399,27 @@ bool EnsureLocalCa(const std::string& dir, const std::vector<std::string>& names
     if (!WriteAtomically(files->caBundleFile, bundle, 0644, error)) return false;
   }
   return true;
+}
+
+bool BundleWith(const std::string& dir, const std::string& ca_file, const std::string& other,
+                std::string* bundle_file, std::string* error) {
+  bool ca_ok = false;
+  bool other_ok = false;
+  std::string ca = ReadFile(ca_file, &ca_ok);
+  std::string inherited = ReadFile(other, &other_ok);
+  if (!ca_ok || !other_ok) {
+    *error = "cannot read " + (ca_ok ? other : ca_file);
+    return false;
+  }
+  uint64_t hash = 1469598103934665603ULL;  // FNV-1a of the path: one file per inherited bundle
+  for (unsigned char c : other) hash = (hash ^ c) * 1099511628211ULL;
+  char name[32];
+  std::snprintf(name, sizeof name, "inherited-%016llx.pem", static_cast<unsigned long long>(hash));
+  *bundle_file = dir + "/" + name;
+  std::string content = ca + (ca.empty() || ca.back() == '\n' ? "" : "\n") + inherited;
+  bool current_ok = false;
+  if (ReadFile(*bundle_file, &current_ok) == content && current_ok) return true;
+  return WriteAtomically(*bundle_file, content, 0644, error);
 }
 
 bool CheckCertificatePair(const std::string& cert_file, const std::string& key_file,

@@ -33,6 +33,12 @@ bool EnsureLocalCa(const std::string& dir, const std::vector<std::string>& names
 // Makes (or reuses) only the CA in `dir` (for --print-ca).
 bool EnsureCaOnly(const std::string& dir, std::string* ca_file, std::string* error);
 
+// A file holding `ca_file` followed by `other` (a bundle a CA variable wsgw inherited names, such
+// as NODE_EXTRA_CA_CERTS), so that a function trusts both: DIR/inherited-HASH.pem, HASH from
+// `other`'s path. False when `other` cannot be read (the variable is then left as it was).
+bool BundleWith(const std::string& dir, const std::string& ca_file, const std::string& other,
+                std::string* bundle_file, std::string* error);
+
 // The user's own pair (--tls-cert, --tls-key): both load as PEM and the key is the certificate's.
 bool CheckCertificatePair(const std::string& cert_file, const std::string& key_file,
                           std::string* error);
