@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
@@ -104,6 +104,19 @@ function rawExchange(port, bytes, timeoutMs) {
     socket.on('error', (error) => settle(error.code));
     const timer = setTimeout(() => settle('still open'), timeoutMs);
   });
+}
+
+// Upgrades over TLS on a raw TCP socket, then resets the TCP connection (RST, no close_notify).
+async function resetAfterUpgrade(port, ca) {
+  const raw = net.connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => { raw.once('connect', resolve); raw.once('error', reject); });
+  const secure = tls.connect({ socket: raw, ca, servername: 'localhost' });
+  secure.on('error', () => {});
+  await withTimeout(new Promise((resolve) => secure.once('secureConnect', resolve)), 5000, 'no TLS handshake');
+  secure.write('GET /dev HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  await withTimeout(new Promise((resolve) => secure.once('data', resolve)), 5000, 'no 101');
+  raw.resetAndDestroy();
 }
 
 async function echoesOver(url, options, text) {
@@ -252,6 +265,35 @@ describe('TLS on the gateway port', () => {
       assert.ok(result.ms >= 9000 && result.ms < 14000, `closed after ${result.ms} ms (deadline 10 s)`);
     }
     await gateway.waitForLine(/TLS connection closed before its handshake finished/, 1000);
+  });
+
+  test('TLS connections ended every way leave no descriptor behind', { timeout: 40000 }, async () => {
+    const fds = () => readdirSync(`/proc/${gateway.proc.pid}/fd`).length;
+    // Settle the function connections and anything earlier tests left closing.
+    await echoesOver(gateway.ready.websocketUrl, {}, 'warm');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const before = fds();
+    const hello = await captureClientHello();
+    for (let round = 0; round < 5; round += 1) {
+      const clean = await connect(gateway.ready.secureWebsocketUrl, { ca });
+      await request(clean, 'clean');
+      clean.close();
+      await clean.waitClosed();
+      const eof = await connect(gateway.ready.secureWebsocketUrl, { ca });
+      await request(eof, 'eof without close_notify');
+      eof._socket.destroy();
+      await resetAfterUpgrade(gateway.port, ca);
+      const refused = await tryConnect(gateway.ready.secureWebsocketUrl, { timeoutMs: 5000 });
+      assert.equal(refused.opened, false);
+      const abandoned = net.connect(gateway.port, '127.0.0.1', () => abandoned.end(hello.subarray(0, 20)));
+      abandoned.on('error', () => {});
+      await httpsPost(`${gateway.ready.secureManagementEndpoint}/@connections/nobody`, 'x', { ca });
+    }
+    assert.equal((await echoesOver(gateway.ready.secureWebsocketUrl, { ca }, 'after')).echo, 'after');
+    // Closes on the gateway's side finish within its 2 s linger.
+    const deadline = Date.now() + 8000;
+    while (fds() > before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(fds() <= before, `descriptors: ${before} before, ${fds()} after`);
   });
 
   test('the CA key and the server key are mode 0600', T, () => {
