@@ -52,6 +52,14 @@ async function startProbeGateway({ args = [], env = {} } = {}) {
   return gateway;
 }
 
+// SIGTERM, then exit 0 with no sanitizer report (the ASan build's LeakSanitizer exits non-zero).
+async function stopCleanly(gateway) {
+  const result = await gateway.stop();
+  const report = gateway.stderrLines().filter((line) => /Sanitizer|runtime error/.test(line));
+  assert.deepEqual(report, [], 'sanitizer report');
+  assert.equal(result.code, 0, gateway.stderrLines().slice(-20).join('\n'));
+}
+
 // Sends `payload` as a POST to `url` over https with `ca`; resolves with {status, body}.
 function httpsPost(url, payload, { ca, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
@@ -134,7 +142,7 @@ describe('TLS on the gateway port', () => {
     ca = readFileSync(gateway.ready.caFile);
   });
   after(async () => {
-    await gateway?.stop();
+    if (gateway) await stopCleanly(gateway);
   });
 
   test('the ready file lists ws/wss, http/https and the CA', T, () => {
@@ -332,7 +340,7 @@ describe('TLS options', () => {
     const gateway = await startGateway({ routes: probeRoutes(), args: ['--data-dir', dataDir, '--dynamodb-in-memory'] });
     assert.equal(gateway.ready.caFile, caFile);
     assert.equal(readFileSync(caFile, 'utf8'), pem, 'serving kept the CA');
-    await gateway.stop();
+    await stopCleanly(gateway);
   });
 
   test('two first starts at once on one data folder make one CA both serve with', T, async () => {
@@ -343,7 +351,22 @@ describe('TLS options', () => {
     for (const gateway of [a, b]) {
       assert.equal((await echoesOver(gateway.ready.secureWebsocketUrl, { ca }, 'race')).echo, 'race');
     }
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([stopCleanly(a), stopCleanly(b)]);
+  });
+
+  test('SIGTERM with wss clients open and a handshake half done: 1001, then a clean exit', T, async () => {
+    const gateway = await startProbeGateway();
+    const ca = readFileSync(gateway.ready.caFile);
+    const open = await connect(gateway.ready.secureWebsocketUrl, { ca });
+    await request(open, 'before shutdown');
+    const hello = await captureClientHello();
+    const half = net.connect(gateway.port, '127.0.0.1', () => half.write(hello.subarray(0, 30)));
+    half.on('error', () => {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const closed = open.waitClosed(8000);
+    await stopCleanly(gateway);
+    assert.equal((await closed).code, 1001);
+    half.destroy();
   });
 
   test('--tls-cert/--tls-key serve the user\'s own pair', T, async () => {
@@ -357,7 +380,7 @@ describe('TLS options', () => {
     const answer = await echoesOver(gateway.ready.secureWebsocketUrl, { ca: readFileSync(cert) }, 'mine');
     assert.equal(answer.echo, 'mine');
     assert.equal(answer.env.NODE_EXTRA_CA_CERTS, null, 'no local CA to trust');
-    await gateway.stop();
+    await stopCleanly(gateway);
   });
 
   test('a bad --tls-cert/--tls-key is refused with words', T, async () => {
@@ -400,7 +423,7 @@ describe('TLS options', () => {
     for (const key of ['NODE_EXTRA_CA_CERTS', 'AWS_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'SSL_CERT_FILE', 'WSGW_CA_FILE', 'WSGW_AWS_REDIRECT']) {
       assert.equal(env[key], null, key);
     }
-    await gateway.stop();
+    await stopCleanly(gateway);
   });
 
   test('--no-aws-redirect keeps the CA variables and drops WSGW_AWS_REDIRECT', T, async () => {
@@ -408,7 +431,7 @@ describe('TLS options', () => {
     const { env } = await echoesOver(gateway.ready.websocketUrl, {}, 'env');
     assert.equal(env.WSGW_AWS_REDIRECT, null);
     assert.equal(env.NODE_EXTRA_CA_CERTS, gateway.ready.caFile);
-    await gateway.stop();
+    await stopCleanly(gateway);
   });
 
   test('a CA variable wsgw inherits is kept: its file plus the CA, or as is when unreadable', T, async () => {
@@ -426,6 +449,6 @@ describe('TLS options', () => {
     const merged = readFileSync(env.NODE_EXTRA_CA_CERTS, 'utf8');
     assert.ok(merged.includes(readFileSync(gateway.ready.caFile, 'utf8')), 'holds the CA');
     assert.ok(merged.includes(readFileSync(mine, 'utf8')), 'holds the inherited file');
-    await gateway.stop();
+    await stopCleanly(gateway);
   });
 });
