@@ -235,7 +235,8 @@ bool TlsTunnel::Pump() {
     if (clientBroken_) return false;
 
     while (!plainEof_ && toClient_.size() < kBufferBytes) {
-      ssize_t n = recv(plainFd_, buffer, std::min(sizeof buffer, kBufferBytes - toClient_.size()), 0);
+      ssize_t n =
+          recv(plainFd_, buffer, std::min(sizeof buffer, kBufferBytes - toClient_.size()), 0);
       if (n > 0) {
         toClient_.append(buffer, static_cast<size_t>(n));
         progress = true;

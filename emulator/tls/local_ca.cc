@@ -209,8 +209,8 @@ std::string SanValue(const std::vector<std::string>& names) {
 // The certificate's subject alternative names, IP addresses in their canonical text.
 std::set<std::string> NamesOf(X509* cert) {
   std::set<std::string> names;
-  auto* general = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* general =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (general == nullptr) return names;
   for (int i = 0; i < sk_GENERAL_NAME_num(general); ++i) {
     const GENERAL_NAME* entry = sk_GENERAL_NAME_value(general, i);
@@ -428,14 +428,15 @@ bool CheckCertificatePair(const std::string& cert_file, const std::string& key_f
   if (!cert) {
     *error = "--tls-cert " + cert_file + ": " +
              (access(cert_file.c_str(), R_OK) != 0 ? std::string(strerror(errno))
-                                                    : "not a PEM certificate");
+                                                   : "not a PEM certificate");
     return false;
   }
   Key key = LoadKey(key_file);
   if (!key) {
-    *error = "--tls-key " + key_file + ": " +
-             (access(key_file.c_str(), R_OK) != 0 ? std::string(strerror(errno))
-                                                   : "not a PEM private key (or one with a passphrase)");
+    *error =
+        "--tls-key " + key_file + ": " +
+        (access(key_file.c_str(), R_OK) != 0 ? std::string(strerror(errno))
+                                             : "not a PEM private key (or one with a passphrase)");
     return false;
   }
   if (X509_check_private_key(cert.get(), key.get()) != 1) {

@@ -46,8 +46,8 @@ Cert Load(const std::string& path) {
 
 std::set<std::string> AltNames(X509* cert) {
   std::set<std::string> names;
-  auto* general = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* general =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   for (int i = 0; general != nullptr && i < sk_GENERAL_NAME_num(general); ++i) {
     const GENERAL_NAME* entry = sk_GENERAL_NAME_value(general, i);
     if (entry->type == GEN_DNS) {
