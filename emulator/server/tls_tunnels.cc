@@ -15,6 +15,10 @@ namespace wsgw {
 namespace {
 
 inline constexpr size_t kBufferBytes = 64 * 1024;
+// A real client sends its whole ClientHello at once; one that stops inside it is closed soon
+// (a garbage byte stream that happens to start with 0x16 looks like that). The rest of the
+// handshake, after the ClientHello, gets kHandshakeSeconds.
+inline constexpr int kClientHelloSeconds = 3;
 inline constexpr int kHandshakeSeconds = 10;
 inline constexpr int kLingerSeconds = 2;
 inline constexpr int kTimeoutReasonHandshake = PENDING_TIMEOUT_USER_REASON_BASE + 11;
@@ -72,6 +76,13 @@ bool TlsTunnels::Configure(const std::string& cert_file, const std::string& key_
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(ctx, SelectAlpn, nullptr);
+  SSL_CTX_set_client_hello_cb(
+      ctx,
+      [](SSL* ssl, int* /*alert*/, void* /*arg*/) {
+        static_cast<TlsTunnel*>(SSL_get_app_data(ssl))->OnClientHello();
+        return SSL_CLIENT_HELLO_SUCCESS;
+      },
+      nullptr);
   ctx_ = ctx;
   return true;
 }
@@ -100,14 +111,22 @@ bool TlsTunnel::Begin(SSL_CTX* ctx) {
     return false;
   }
   SSL_set_accept_state(ssl_);
+  SSL_set_app_data(ssl_, this);
   clientWsi_ = owner_.server_.AdoptRaw(clientFd_, &clientSide_);
   if (clientWsi_ == nullptr) {
     Log::Warn("libwebsockets refused a TLS connection");
     return false;
   }
   lws_set_timeout(clientWsi_, static_cast<pending_timeout>(kTimeoutReasonHandshake),
-                  kHandshakeSeconds);
+                  kClientHelloSeconds);
   return true;
+}
+
+void TlsTunnel::OnClientHello() {
+  if (clientWsi_ != nullptr && !handshakeDone_) {
+    lws_set_timeout(clientWsi_, static_cast<pending_timeout>(kTimeoutReasonHandshake),
+                    kHandshakeSeconds);
+  }
 }
 
 int TlsTunnel::OnEvent(bool client_side) {
@@ -138,7 +157,8 @@ void TlsTunnel::OnSideClosed(bool client_side) {
     if (!finished_ && !handshakeDone_) {
       Log::Info("TLS connection closed before its handshake finished",
                 {Str("sourceIp", peer_),
-                 Str("limit", std::to_string(kHandshakeSeconds) + " s for the handshake")});
+                 Str("limit", std::to_string(kClientHelloSeconds) + " s for the ClientHello, " +
+                                  std::to_string(kHandshakeSeconds) + " s for the rest")});
     }
   } else {
     plainWsi_ = nullptr;

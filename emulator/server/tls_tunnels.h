@@ -6,8 +6,9 @@
 // upgrades, sessions, HTTP — is the same code as for a plain connection.
 //
 // Each direction has one bounded buffer (kBufferBytes): a side is read only while the buffer it
-// fills has room, so neither a fast sender nor a slow reader grows memory. A handshake must finish
-// within kHandshakeSeconds. When the gateway's side ends, the client gets what is left, then
+// fills has room, so neither a fast sender nor a slow reader grows memory. The ClientHello must
+// arrive within 3 s of the first byte, the rest of the handshake within 10 s more, or the socket is
+// closed. When the gateway's side ends, the client gets what is left, then
 // close_notify and FIN; its own close_notify or FIN ends the plain side with a FIN the same way; a
 // reset or a TLS error closes both at once.
 #pragma once
@@ -35,6 +36,8 @@ class TlsTunnel {
   TlsTunnel& operator=(const TlsTunnel&) = delete;
 
   bool Begin(SSL_CTX* ctx);
+  // OpenSSL has read the ClientHello: the rest of the handshake gets its own deadline.
+  void OnClientHello();
 
  private:
   friend class TlsTunnels;
