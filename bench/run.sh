@@ -5,7 +5,8 @@
 # unless it could not run at all.
 #
 #   bench/run.sh SCENARIO        # echo-cpp echo-node echo-mgmt broadcast-cpp broadcast-node
-#                                # churn idle mgmt-post
+#                                # churn idle mgmt-post echo-tls
+#   (echo-tls: the C++ echo over ws:// and over wss:// against the same wsgw, and the ratio)
 #   bench/run.sh --list
 #
 # Environment (all optional):
@@ -34,7 +35,7 @@ rate=${BENCH_RATE:-5000}
 broadcast_clients=${BENCH_BROADCAST_CLIENTS:-1000}
 idle_conns=${BENCH_IDLE_CONNS:-10000}
 churn_slots=${BENCH_CHURN_SLOTS:-20}
-scenarios="echo-cpp echo-node echo-mgmt broadcast-cpp broadcast-node churn idle mgmt-post"
+scenarios="echo-cpp echo-node echo-mgmt broadcast-cpp broadcast-node churn idle mgmt-post echo-tls"
 
 usage() {
   echo "usage: bench/run.sh SCENARIO   (one of: $scenarios)" >&2
@@ -163,12 +164,15 @@ EOF
 
 gateway_pid=
 gateway_url=
+gateway_secure_url=
+gateway_ca=
 start_wsgw() {
   local kind=$1 routes=$work/svc/routes-$1.json ready=$work/wsgw-ready.json
   wsgw_routes "$kind" >"$routes"
   rm -f "$ready"
+  # Its own data folder: the local CA (tls/) and DynamoDB's file stay out of the user's cache.
   "$bin/wsgw-emulate" --routes "$routes" --port 0 --ready-file "$ready" --log-level warn \
-    >"$work/wsgw-$kind.log" 2>&1 &
+    --data-dir "$work/data" --dynamodb-in-memory >"$work/wsgw-$kind.log" 2>&1 &
   gateway_pid=$!
   started_pids+=("$gateway_pid")
   for _ in $(seq 150); do
@@ -184,6 +188,8 @@ start_wsgw() {
   local port
   port=$(grep -o '"port" *: *[0-9]*' "$ready" | grep -o '[0-9]*$')
   gateway_url=ws://127.0.0.1:$port/dev
+  gateway_secure_url=wss://127.0.0.1:$port/dev
+  gateway_ca=$(grep -o '"caFile" *: *"[^"]*"' "$ready" | sed 's/.*: *"//; s/"$//')
 }
 
 # --- serverless-offline --------------------------------------------------------------------------
@@ -306,6 +312,49 @@ run_echo() {  # run_echo WSGW_KIND NODE_FILE TWO_WAY WITH_FLOOR
       note "$mode" "serverless-offline did not start"
     fi
   done
+}
+
+# The C++ echo over ws:// then wss:// against one wsgw-emulate (one port, both protocols), so the
+# difference is TLS's cost per message: encryption on both sides, and the gateway's socketpair.
+run_echo_tls() {
+  start_wsgw cpp-echo || return
+  echo_runs ws "$gateway_url" --cpu-pid server="$gateway_pid"
+  if [[ -z $gateway_ca ]]; then
+    note wss "wsgw wrote no caFile (TLS off?); wss not measured"
+  else
+    echo_runs wss "$gateway_secure_url" --ca "$gateway_ca" --cpu-pid server="$gateway_pid"
+  fi
+  stop_pid "$gateway_pid"
+}
+
+# wss / ws for the headline figures, and a table of both.
+compare_tls() {
+  echo
+  echo "== echo-tls: wss / ws, same gateway, same run =="
+  awk '
+    $1 == "metric" {
+      target = $3; sub("target=", "", target); name = $4; sub("name=", "", name)
+      value = $5; sub("value=", "", value); unit = $6; sub("unit=", "", unit)
+      v[target, name] = value; u[name] = unit
+    }
+    function row(label, target, name) {
+      if (!(("ws" target, name) in v) || !(("wss" target, name) in v)) return
+      w = v["ws" target, name]; s = v["wss" target, name]
+      r = (w + 0 == 0) ? "n/a" : sprintf("%.3g", s / w)
+      printf "%-34s %12s %12s %8s  %s\n", label, w, s, r, u[name]
+      ratios = ratios sprintf("ratio scenario=echo-tls name=%s%s ws=%s wss=%s unit=%s ratio=%s\n", name, target, w, s, u[name], r)
+    }
+    END {
+      printf "%-34s %12s %12s %8s\n", "figure", "ws", "wss", "wss/ws"
+      row("max throughput (closed loop)", "-max", "throughput")
+      row("p50 latency at max", "-max", "latency_p50")
+      row("p99 latency at max", "-max", "latency_p99")
+      row("server CPU per message at max", "-max", "cpu_per_msg_server")
+      row("p50 latency at the fixed rate", "", "latency_p50")
+      row("p99 latency at the fixed rate", "", "latency_p99")
+      row("server CPU per message, fixed rate", "", "cpu_per_msg_server")
+      printf "%s", ratios
+    }' "$results"
 }
 
 run_broadcast() {  # run_broadcast WSGW_KIND
@@ -443,7 +492,12 @@ case $scenario in
   churn) run_churn ;;
   idle) run_idle ;;
   mgmt-post) run_mgmt_post ;;
+  echo-tls) run_echo_tls ;;
 esac
 
-compare | tee -a "$results"
+if [[ $scenario == echo-tls ]]; then
+  compare_tls | tee -a "$results"
+else
+  compare | tee -a "$results"
+fi
 echo "results: $results"

@@ -77,6 +77,7 @@ struct Options {
   double connectTimeout = 60;
   int maxInFlightPerConnection = 1000;  // open loop: beyond this a due message is not sent
   bool poll = false;                    // lws's own poll() loop instead of libev over epoll
+  std::string ca;                       // wss://: the CA file the server's certificate must chain to
   // label=pid: CPU per message and VmRSS of that process; the -tree forms add up the process and
   // all its descendants (the gateway with the functions it started, a Node.js host's workers).
   std::vector<std::pair<std::string, int>> cpuPids, cpuTrees;
@@ -85,13 +86,16 @@ struct Options {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: wsgw_load --url ws://HOST:PORT/PATH [--mode echo|broadcast|churn|idle]\n"
+               "usage: wsgw_load --url ws[s]://HOST:PORT/PATH [--ca FILE]\n"
+               "  [--mode echo|broadcast|churn|idle]\n"
                "  [--scenario NAME] [--target NAME] [--connections N] [--rate MSG_PER_S]\n"
                "  [--window N] [--duration S] [--warmup S] [--size BYTES] [--action NAME]\n"
                "  [--connect-concurrency N] [--rounds N] [--round-timeout S] [--hold S]\n"
                "  [--connect-timeout S] [--cpu-pid LABEL=PID]... [--cpu-tree LABEL=PID]...\n"
                "  [--rss-pid LABEL=PID]... [--rss-tree LABEL=PID]... [--poll]\n"
-               "  --poll  run the connections on lws's own poll() loop instead of libev/epoll\n");
+               "  --poll  run the connections on lws's own poll() loop instead of libev/epoll\n"
+               "  --ca    with wss://, the CA that signed the server's certificate (wsgw-emulate\n"
+               "          --print-ca); without it the certificate is not checked\n");
 }
 
 bool ParsePidArg(const std::string& text, std::pair<std::string, int>* out) {
@@ -116,6 +120,7 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     }
     std::string value = argv[++i];
     if (flag == "--url") o->url = value;
+    else if (flag == "--ca") o->ca = value;
     else if (flag == "--mode") o->mode = value;
     else if (flag == "--scenario") o->scenario = value;
     else if (flag == "--target") o->target = value;
@@ -164,13 +169,21 @@ struct Url {
   std::string host;
   int port = 80;
   std::string path = "/";
+  bool tls = false;
 };
 
 std::optional<Url> ParseUrl(const std::string& text) {
-  constexpr std::string_view kScheme = "ws://";
-  if (text.rfind(kScheme, 0) != 0) return std::nullopt;
-  std::string rest = text.substr(kScheme.size());
   Url url;
+  std::string rest;
+  if (text.rfind("ws://", 0) == 0) {
+    rest = text.substr(5);
+  } else if (text.rfind("wss://", 0) == 0) {
+    rest = text.substr(6);
+    url.tls = true;
+    url.port = 443;
+  } else {
+    return std::nullopt;
+  }
   size_t slash = rest.find('/');
   std::string authority = slash == std::string::npos ? rest : rest.substr(0, slash);
   url.path = slash == std::string::npos ? "/" : rest.substr(slash);
@@ -455,6 +468,10 @@ bool Load::CreateContext() {
   info.uid = -1;
   info.timeout_secs = 30;
   info.connect_timeout_secs = 20;
+  if (url_.tls) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    if (!o_.ca.empty()) info.client_ssl_ca_filepath = o_.ca.c_str();
+  }
   if (!o_.poll) {
     std::string error;
     loop_ = wsgw::EventLoop::Create(&error);
@@ -510,6 +527,13 @@ void Load::StartConnect(Conn* conn) {
   ci.path = url_.path.c_str();
   ci.host = url_.host.c_str();
   ci.origin = url_.host.c_str();
+  if (url_.tls) {
+    ci.ssl_connection = LCCSCF_USE_SSL;
+    if (o_.ca.empty()) {
+      ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                           LCCSCF_ALLOW_INSECURE;
+    }
+  }
   ci.protocol = nullptr;
   ci.local_protocol_name = kProtocols[0].name;
   ci.ietf_version_or_minus_one = -1;
@@ -1014,7 +1038,7 @@ void Load::RunIdle() {
 int Load::Run() {
   std::optional<Url> url = ParseUrl(o_.url);
   if (!url) {
-    std::fprintf(stderr, "wsgw_load: --url must be ws://HOST:PORT/PATH\n");
+    std::fprintf(stderr, "wsgw_load: --url must be ws://HOST:PORT/PATH or wss://HOST:PORT/PATH\n");
     return 2;
   }
   url_ = *url;

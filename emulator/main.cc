@@ -22,6 +22,8 @@
 #include "base/log.h"
 #include "api/routes_config.h"
 #include "project/project_file.h"
+#include "tls/certificate_names.h"
+#include "tls/local_ca.h"
 
 namespace {
 
@@ -33,14 +35,18 @@ constexpr char kUsage[] =
   wsgw-emulate [--config serverless.yml|template.yaml] [--parameter NAME=VALUE ...]
                [the options above]
   wsgw-emulate --demo [--port 3001] [--data-dir PATH]
-  (each form also takes [--data-dir PATH] [--dynamodb-in-memory] [--dynamodb-port N])
+  (each form also takes [--data-dir PATH] [--dynamodb-in-memory] [--dynamodb-port N]
+   [--no-tls | --tls-cert FILE --tls-key FILE] [--no-aws-redirect])
   wsgw-emulate --check routes.json|serverless.yml|template.yaml [more ...]
+  wsgw-emulate --print-ca [--data-dir PATH]
   wsgw-emulate --help | --version
 
 Runs AWS API Gateway WebSocket APIs locally: clients connect to ws://HOST:PORT/STAGE, functions
 are invoked with API Gateway's Lambda events, and the @connections management API answers at
 http://HOST:PORT/STAGE/@connections/ID. The same port answers DynamoDB's API (point an SDK's
 endpoint at http://HOST:PORT); started functions get AWS_ENDPOINT_URL_DYNAMODB set to it.
+The same port also speaks TLS (wss://, https://) with a certificate from a local CA made on first
+use; trust it with NODE_EXTRA_CA_CERTS=$(wsgw-emulate --print-ca) or in a browser.
 
 Options:
   --routes FILE      an API described by a routes.json file; repeat for several APIs (their
@@ -69,6 +75,13 @@ Options:
   --dynamodb-in-memory
                      DynamoDB's tables live in memory and go with the process (for CI)
   --dynamodb-port N  also serve DynamoDB's API alone on port N (0 picks one)
+  --no-tls           plaintext only: a TLS ClientHello on the port is closed at once
+  --tls-cert FILE    the server certificate (PEM, chain allowed) instead of the local CA's;
+  --tls-key FILE     its key (PEM, no passphrase); give both
+  --print-ca         prints the local CA's certificate file (making it if needed) and exits;
+                     it lives in DATA_DIR/tls/ca.pem
+  --no-aws-redirect  started functions keep resolving *.execute-api.*.amazonaws.com and
+                     dynamodb.*.amazonaws.com as usual (by default they reach the gateway)
 )";
 
 struct Arguments {
@@ -87,6 +100,11 @@ struct Arguments {
   std::string dataDir;
   bool dynamodbInMemory = false;
   int dynamodbPort = -1;  // -1: DynamoDB only on --port
+  bool noTls = false;
+  std::string tlsCert;
+  std::string tlsKey;
+  bool printCa = false;
+  bool noAwsRedirect = false;
 };
 
 [[noreturn]] void UsageError(const std::string& message) {
@@ -105,7 +123,8 @@ bool ParsePort(const char* text, int* port) {
 Arguments ParseArguments(int argc, char** argv) {
   enum Option { kRoutes = 1, kHost, kPort, kStage, kReadyFile, kLogFormat, kLogLevel, kCheck,
                 kHelp, kVersion, kDemo, kDataDir, kFunctionStartTimeout, kDynamodbInMemory,
-                kDynamodbPort, kConfig, kParameter };
+                kDynamodbPort, kConfig, kParameter, kNoTls, kTlsCert, kTlsKey, kPrintCa,
+                kNoAwsRedirect };
   static const option kOptions[] = {
       {"routes", required_argument, nullptr, kRoutes},
       {"config", required_argument, nullptr, kConfig},
@@ -122,6 +141,11 @@ Arguments ParseArguments(int argc, char** argv) {
       {"function-start-timeout", required_argument, nullptr, kFunctionStartTimeout},
       {"dynamodb-in-memory", no_argument, nullptr, kDynamodbInMemory},
       {"dynamodb-port", required_argument, nullptr, kDynamodbPort},
+      {"no-tls", no_argument, nullptr, kNoTls},
+      {"tls-cert", required_argument, nullptr, kTlsCert},
+      {"tls-key", required_argument, nullptr, kTlsKey},
+      {"print-ca", no_argument, nullptr, kPrintCa},
+      {"no-aws-redirect", no_argument, nullptr, kNoAwsRedirect},
       {"help", no_argument, nullptr, kHelp},
       {"version", no_argument, nullptr, kVersion},
       {nullptr, 0, nullptr, 0},
@@ -184,6 +208,11 @@ Arguments ParseArguments(int argc, char** argv) {
         args.startTimeoutMs = static_cast<int>(value);
         break;
       }
+      case kNoTls: args.noTls = true; break;
+      case kTlsCert: args.tlsCert = optarg; break;
+      case kTlsKey: args.tlsKey = optarg; break;
+      case kPrintCa: args.printCa = true; break;
+      case kNoAwsRedirect: args.noAwsRedirect = true; break;
       case kHelp: std::cout << kUsage; std::exit(0);
       case kVersion: std::cout << "wsgw-emulate " << WSGW_VERSION << "\n"; std::exit(0);
       case ':': UsageError(std::string(argv[optind - 1]) + " needs a value");
@@ -195,6 +224,11 @@ Arguments ParseArguments(int argc, char** argv) {
     if (args.check.empty()) UsageError(std::string("unexpected argument '") + argv[i] + "'");
     args.check.emplace_back(argv[i]);
   }
+  if (args.tlsCert.empty() != args.tlsKey.empty()) {
+    UsageError("--tls-cert and --tls-key go together: give both files");
+  }
+  if (args.noTls && !args.tlsCert.empty()) UsageError("--no-tls turns TLS off; drop --tls-cert");
+  if (args.printCa) return args;
   if (args.demo && (!args.routes.empty() || !args.configs.empty())) {
     UsageError("--demo serves its own APIs; drop --routes and --config");
   }
@@ -282,7 +316,11 @@ std::string DefaultDataDir() {
   return std::string(home != nullptr ? home : ".") + "/.cache/wsgw";
 }
 
-std::string ReadyJson(const wsgw::Gateway& gateway) {
+std::string TlsDirectory(const Arguments& args) {
+  return (args.dataDir.empty() ? DefaultDataDir() : args.dataDir) + "/tls";
+}
+
+std::string ReadyJson(const wsgw::Gateway& gateway, const std::string& ca_file) {
   Json::Value ready(Json::objectValue);
   std::string authority = gateway.host() + ":" + std::to_string(gateway.port());
   ready["port"] = gateway.port();
@@ -293,10 +331,20 @@ std::string ReadyJson(const wsgw::Gateway& gateway) {
     entry["stage"] = api.stage;
     entry["websocketUrl"] = "ws://" + authority + "/" + api.stage;
     entry["managementEndpoint"] = "http://" + authority + "/" + api.stage;
+    if (gateway.tls()) {
+      entry["secureWebsocketUrl"] = "wss://" + authority + "/" + api.stage;
+      entry["secureManagementEndpoint"] = "https://" + authority + "/" + api.stage;
+    }
     apis.append(entry);
   }
   ready["websocketUrl"] = apis[0]["websocketUrl"];
   ready["managementEndpoint"] = apis[0]["managementEndpoint"];
+  if (gateway.tls()) {
+    ready["secureWebsocketUrl"] = apis[0]["secureWebsocketUrl"];
+    ready["secureManagementEndpoint"] = apis[0]["secureManagementEndpoint"];
+    ready["secureDynamodbEndpoint"] = "https://" + authority;
+  }
+  if (!ca_file.empty()) ready["caFile"] = ca_file;
   ready["apis"] = apis;
   ready["dynamodbEndpoint"] = "http://" + authority;
   if (gateway.servicesOnlyPort() >= 0) {
@@ -346,6 +394,17 @@ int main(int argc, char** argv) {
     if (equals != std::string::npos) {
       args.project.environment.emplace(text.substr(0, equals), text.substr(equals + 1));
     }
+  }
+
+  if (args.printCa) {
+    std::string ca_file;
+    std::string error;
+    if (!wsgw::EnsureCaOnly(TlsDirectory(args), &ca_file, &error)) {
+      std::cerr << "wsgw-emulate: " << error << "\n";
+      return 1;
+    }
+    std::cout << std::filesystem::absolute(ca_file).string() << "\n";
+    return 0;
   }
 
   if (!args.check.empty()) {
@@ -406,6 +465,24 @@ int main(int argc, char** argv) {
   options.webRoot = web_root;
   options.awsServices.push_back(dynamodb->AsService());
   options.servicesOnlyPort = args.dynamodbPort;
+  wsgw::TlsFiles tls_files;
+  if (!args.tlsCert.empty()) {
+    if (!wsgw::CheckCertificatePair(args.tlsCert, args.tlsKey, &error)) {
+      std::cerr << "wsgw-emulate: " << error << "\n";
+      return 2;
+    }
+    tls_files.certFile = args.tlsCert;
+    tls_files.keyFile = args.tlsKey;
+  } else if (!args.noTls) {
+    std::string dir = std::filesystem::absolute(TlsDirectory(args)).string();
+    if (!wsgw::EnsureLocalCa(dir, wsgw::ServerCertificateNames(args.host), &tls_files, &error)) {
+      std::cerr << "wsgw-emulate: the local CA: " << error
+                << " (--tls-cert/--tls-key use your own pair, --no-tls turns TLS off)\n";
+      return 1;
+    }
+  }
+  options.tlsCertFile = tls_files.certFile;
+  options.tlsKeyFile = tls_files.keyFile;
   wsgw::Gateway gateway(std::move(options));
   if (!gateway.Start(&error)) {
     wsgw::Log::Error("cannot start: " + error);
@@ -419,7 +496,42 @@ int main(int argc, char** argv) {
     // stand-in; one the user set in wsgw's own environment is kept.
     std::map<std::string, std::string> service_endpoints = {
         {"AWS_ENDPOINT_URL_DYNAMODB", "http://" + authority}};
-    wsgw::StartAll(supervisor, started, gateway.apis(), authority, service_endpoints);
+    // Trusting the local CA with no code change: Node adds NODE_EXTRA_CA_CERTS to its roots;
+    // botocore, requests and Python's ssl take one bundle, so theirs holds the system roots too.
+    // A variable wsgw inherited (CI images often point them at the system bundle) becomes its
+    // file plus the CA, so that the function trusts both.
+    std::map<std::string, std::string> overrides;
+    if (!tls_files.caFile.empty()) {
+      std::map<std::string, std::string> ca_variables = {
+          {"NODE_EXTRA_CA_CERTS", tls_files.caFile},
+          {"AWS_CA_BUNDLE", tls_files.caBundleFile},
+          {"REQUESTS_CA_BUNDLE", tls_files.caBundleFile},
+          {"SSL_CERT_FILE", tls_files.caBundleFile}};
+      std::string tls_dir = std::filesystem::path(tls_files.caFile).parent_path().string();
+      for (const auto& [name, value] : ca_variables) {
+        const char* inherited = std::getenv(name.c_str());
+        std::string bundle;
+        std::string why;
+        if (inherited == nullptr || *inherited == '\0') {
+          service_endpoints[name] = value;
+        } else if (wsgw::BundleWith(tls_dir, tls_files.caFile, inherited, &bundle, &why)) {
+          overrides[name] = bundle;
+        } else {
+          wsgw::Log::Warn(name + " is kept as wsgw's environment sets it; functions that use it "
+                                 "will not trust the local CA",
+                          {wsgw::Str("reason", why)});
+        }
+      }
+      service_endpoints["WSGW_CA_FILE"] = tls_files.caFile;
+    }
+    // The hosts resolve AWS's own host names to this address (docs/SPEC.md "TLS").
+    if (gateway.tls() && !args.noAwsRedirect) {
+      const std::string& host = gateway.host();
+      bool wildcard = host == "0.0.0.0" || host == "::" || host == "localhost";
+      service_endpoints["WSGW_AWS_REDIRECT"] =
+          (wildcard ? std::string("127.0.0.1") : host) + ":" + std::to_string(gateway.port());
+    }
+    wsgw::StartAll(supervisor, started, gateway.apis(), authority, service_endpoints, overrides);
     if (!supervisor.WaitReady(args.startTimeoutMs, &error)) {
       wsgw::Log::Error("cannot start: " + error);
       return 1;
@@ -429,13 +541,19 @@ int main(int argc, char** argv) {
   for (const wsgw::ApiConfig& api : gateway.apis()) {
     std::string authority = gateway.host() + ":" + std::to_string(gateway.port());
     if (wsgw::Log::format() == wsgw::LogFormat::kJson) {
-      wsgw::Log::Info("serving", {wsgw::Str("api", api.name), wsgw::Str("stage", api.stage),
-                                  wsgw::Str("websocketUrl", "ws://" + authority + "/" + api.stage),
-                                  wsgw::Str("managementEndpoint",
-                                            "http://" + authority + "/" + api.stage)});
+      std::vector<wsgw::LogField> fields = {
+          wsgw::Str("api", api.name), wsgw::Str("stage", api.stage),
+          wsgw::Str("websocketUrl", "ws://" + authority + "/" + api.stage),
+          wsgw::Str("managementEndpoint", "http://" + authority + "/" + api.stage)};
+      if (gateway.tls()) {
+        fields.push_back(wsgw::Str("secureWebsocketUrl", "wss://" + authority + "/" + api.stage));
+      }
+      wsgw::Log::Info("serving", fields);
     } else {
       std::cout << api.name << " (stage " << api.stage << ")\n"
-                << "  WebSocket:  ws://" << authority << "/" << api.stage << "\n"
+                << "  WebSocket:  ws://" << authority << "/" << api.stage;
+      if (gateway.tls()) std::cout << "  and  wss://" << authority << "/" << api.stage;
+      std::cout << "\n"
                 << "  Management: http://" << authority << "/" << api.stage
                 << "/@connections/{connectionId}\n";
     }
@@ -456,10 +574,20 @@ int main(int argc, char** argv) {
   }
   dynamodb->StartSweeping(1000);
   if (!web_root.empty()) {
-    std::cout << "Demo pages: http://" << gateway.host() << ":" << gateway.port() << "/\n";
+    std::cout << "Demo pages: http://" << gateway.host() << ":" << gateway.port() << "/";
+    if (gateway.tls()) std::cout << " and https://" << gateway.host() << ":" << gateway.port() << "/";
+    std::cout << "\n";
+  }
+  if (!tls_files.caFile.empty()) {
+    if (wsgw::Log::format() == wsgw::LogFormat::kJson) {
+      wsgw::Log::Info("tls", {wsgw::Str("caFile", tls_files.caFile)});
+    } else {
+      std::cout << "TLS: certificates from the local CA " << tls_files.caFile
+                << " (trust it: NODE_EXTRA_CA_CERTS=$(wsgw-emulate --print-ca))\n";
+    }
   }
   std::cout.flush();
-  if (!args.readyFile.empty() && !WriteFileAtomically(args.readyFile, ReadyJson(gateway), &error)) {
+  if (!args.readyFile.empty() && !WriteFileAtomically(args.readyFile, ReadyJson(gateway, tls_files.caFile), &error)) {
     wsgw::Log::Error("cannot write --ready-file: " + error);
     return 1;
   }

@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config
           libwebsockets-dev libwebsockets-evlib-ev libev-dev libcurl4-openssl-dev libjsoncpp-dev libsimdjson-dev libsqlite3-dev
-          libhttp-parser-dev zlib1g-dev libfyaml-dev libgtest-dev python3-boto3 awscli chromium
+          libhttp-parser-dev zlib1g-dev libfyaml-dev libssl-dev openssl libgtest-dev python3-boto3 awscli chromium
           clang libclang-rt-14-dev)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fails when an emulator component includes one above it, or when code outside server/ includes
 # libwebsockets. The allowed arrows (emulator/README.md): main -> server -> invoke -> api -> base,
-# main -> supervisor -> api -> base, main -> project -> api -> base, dynamodb -> base.
+# main -> supervisor -> api -> base, main -> project -> api -> base, main -> tls -> base, dynamodb -> base.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 declare -A allowed=(
@@ -12,6 +12,7 @@ declare -A allowed=(
   [supervisor]="api base"
   [dynamodb]="base"
   [project]="api base"
+  [tls]="base"
 )
 problems=0
 checked=0

@@ -144,7 +144,7 @@ std::vector<HttpHeader> EventHeaders(const ConnectionContext& connection,
   headers.emplace_back("X-Amzn-Trace-Id", NewTraceId(now_ms));
   headers.emplace_back("X-Forwarded-For", connection.sourceIp);
   headers.emplace_back("X-Forwarded-Port", std::to_string(request.localPort));
-  headers.emplace_back("X-Forwarded-Proto", "http");
+  headers.emplace_back("X-Forwarded-Proto", request.secure ? "https" : "http");
   return headers;
 }
 

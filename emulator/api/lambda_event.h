@@ -39,6 +39,7 @@ struct ConnectRequest {
   std::string rawQuery;             // after '?', still percent-encoded; empty: no query string
   bool hasQuery = false;            // the URL had a '?'
   int localPort = 0;                // for X-Forwarded-Port
+  bool secure = false;              // came over TLS: X-Forwarded-Proto https
 };
 
 // Per-event ids: requestId == extendedRequestId in AWS's modern events.

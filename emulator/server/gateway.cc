@@ -24,6 +24,7 @@
 #include "server/raw_descriptor.h"
 #include "server/server_context.h"
 #include "server/sessions.h"
+#include "server/tls_tunnels.h"
 
 namespace wsgw {
 
@@ -99,6 +100,7 @@ struct Gateway::Impl {
   HeldHandshakes handshakes{server, sessions};
   ManagementApi management{server, sessions};
   AwsServices aws{server};
+  TlsTunnels tls{server};
 
   int listenFd = -1;
   int signalFd = -1;
@@ -316,6 +318,14 @@ bool Gateway::Impl::Start(std::string* error) {
     return false;
   }
 
+  if (!server.options.tlsCertFile.empty()) {
+    if (!tls.Configure(server.options.tlsCertFile, server.options.tlsKeyFile, error)) return false;
+    tls.plainReady = [this](int fd, bool services_only, const std::string& peer) {
+      handshakes.AdoptTunneled(fd, services_only, peer);
+    };
+    handshakes.set_tls(&tls);
+  }
+
   lws_set_log_level(Log::Enabled(LogLevel::kDebug) ? (LLL_ERR | LLL_WARN | LLL_NOTICE) : LLL_ERR,
                     EmitLwsLog);
 
@@ -450,6 +460,7 @@ bool Gateway::Start(std::string* error) { return impl_->Start(error); }
 void Gateway::Run() { impl_->Run(); }
 int Gateway::port() const { return impl_->server.boundPort; }
 int Gateway::servicesOnlyPort() const { return impl_->servicesPort; }
+bool Gateway::tls() const { return impl_->tls.enabled(); }
 std::string Gateway::host() const { return impl_->server.options.host; }
 const std::vector<ApiConfig>& Gateway::apis() const { return impl_->server.options.apis; }
 

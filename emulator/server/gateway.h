@@ -42,6 +42,10 @@ struct GatewayOptions {
   std::vector<AwsJsonService> awsServices;
   // When > 0 (or 0 to pick one), a second port that answers only awsServices' requests.
   int servicesOnlyPort = -1;
+  // TLS on the same port(s) as plaintext (server/tls_tunnels.h); both empty: TLS is off and a
+  // ClientHello is refused at once.
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
 };
 
 class Gateway {
@@ -60,6 +64,7 @@ class Gateway {
 
   int port() const;
   int servicesOnlyPort() const;  // -1 when there is none
+  bool tls() const;              // the port also speaks TLS
   std::string host() const;
   const std::vector<ApiConfig>& apis() const;
 

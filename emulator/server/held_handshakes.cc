@@ -105,22 +105,45 @@ void HeldHandshakes::AcceptAll(int listen_fd, bool services_only) {
     // next packet (Nagle), adding tens of milliseconds under load.
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto* held = new HeldHandshake(*this, fd, services_only);
-    lws_adopt_desc_t desc{};
-    desc.vh = server_.vhost;
-    desc.type = LWS_ADOPT_RAW_FILE_DESC;
-    desc.fd.filefd = fd;
-    desc.vh_prot_name = kAcceptorProtocol;
-    desc.opaque = static_cast<RawDescriptor*>(held);
-    held->wsi_ = lws_adopt_descriptor_vhost_via_info(&desc);
-    if (held->wsi_ == nullptr) {
-      Log::Warn("libwebsockets refused an accepted connection");
-      delete held;
-      continue;
-    }
-    lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonHead),
-                    kHeadDeadlineSeconds);
+    Adopt(fd, services_only, "", false);
   }
+}
+
+bool HeldHandshakes::Adopt(int fd, bool services_only, const std::string& peer, bool secure) {
+  auto* held = new HeldHandshake(*this, fd, services_only, peer, secure);
+  held->wsi_ = server_.AdoptRaw(fd, held);
+  if (held->wsi_ == nullptr) {
+    Log::Warn("libwebsockets refused an accepted connection");
+    delete held;
+    return false;
+  }
+  lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonHead),
+                  kHeadDeadlineSeconds);
+  return true;
+}
+
+void HeldHandshakes::AdoptTunneled(int fd, bool services_only, const std::string& peer) {
+  Adopt(fd, services_only, peer, true);
+}
+
+int HeldHandshakes::StartTls(HeldHandshake* held) {
+  held->state_ = HeldHandshake::State::kHandedOver;
+  if (tls_ == nullptr || !tls_->enabled()) {
+    Log::Warn("refused a TLS connection: TLS is off (--no-tls); use ws:// or http://",
+              {Str("sourceIp", PeerAddress(held->fd_))});
+    // Read what the client sent so that close() sends FIN, not RST.
+    char buffer[4096];
+    while (recv(held->fd_, buffer, sizeof buffer, 0) > 0) {
+    }
+    return -1;
+  }
+  int copy = server_.CopyForLws(held->fd_);
+  if (copy < 0) {
+    Log::Error("dup failed while accepting a TLS connection", {Str("error", strerror(errno))});
+    return -1;
+  }
+  tls_->Start(copy, held->servicesOnly_, PeerAddress(held->fd_));
+  return -1;  // lws closes the original descriptor with its raw wsi
 }
 
 int HeldHandshake::OnReadable() {
@@ -153,6 +176,8 @@ int HeldHandshake::ReadHead() {
   ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_PEEK);
   if (n == 0) return -1;
   if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+  // 0x16 opens a TLS handshake record; no HTTP method starts with it.
+  if (!secure_ && static_cast<unsigned char>(buffer[0]) == 0x16) return owner_.StartTls(this);
   std::string_view bytes(buffer, static_cast<size_t>(n));
   size_t head_end = FindHeadEnd(bytes);
   if (head_end == 0) {
@@ -250,6 +275,7 @@ void HeldHandshakes::StartUpgrade(HeldHandshake* held, const HttpHead& head) {
   request.rawQuery = head.rawQuery;
   request.hasQuery = head.hasQuery;
   request.localPort = server_.boundPort;
+  request.secure = held->secure_;
   const RouteConfig* connect_route = api->FindRoute("$connect");
   const AuthorizerConfig* authorizer =
       connect_route != nullptr && connect_route->authorizer ? &*connect_route->authorizer : nullptr;
@@ -271,7 +297,7 @@ void HeldHandshakes::StartUpgrade(HeldHandshake* held, const HttpHead& head) {
   ConnectionContext& context_fields = session->context;
   context_fields.connectionId = NewConnectionId();
   context_fields.connectedAtMs = NowMs();
-  context_fields.sourceIp = PeerAddress(held->fd_);
+  context_fields.sourceIp = held->peer_.empty() ? PeerAddress(held->fd_) : held->peer_;
   context_fields.userAgent = head.Header("User-Agent");
   context_fields.domainName = server_.DomainName();
   context_fields.stage = api->stage;

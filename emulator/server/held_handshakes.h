@@ -19,6 +19,7 @@
 #include "server/raw_descriptor.h"
 #include "server/server_context.h"
 #include "server/sessions.h"
+#include "server/tls_tunnels.h"
 
 namespace wsgw {
 
@@ -28,8 +29,12 @@ class HeldHandshake final : public RawDescriptor {
  public:
   enum class State { kReadingHead, kWaitingConnect, kRejecting, kHandedOver };
 
-  HeldHandshake(HeldHandshakes& owner, int fd, bool services_only)
-      : owner_(owner), fd_(fd), servicesOnly_(services_only) {}
+  // `peer`, `secure`: for the plaintext end of a TLS tunnel (TlsTunnels), the client's address
+  // and that it came over TLS; empty for a plain TCP connection, whose peer is read from `fd`.
+  HeldHandshake(HeldHandshakes& owner, int fd, bool services_only, std::string peer = "",
+                bool secure = false)
+      : owner_(owner), fd_(fd), servicesOnly_(services_only), peer_(std::move(peer)),
+        secure_(secure) {}
 
   int OnReadable() override;
   int OnWritable() override;
@@ -47,6 +52,8 @@ class HeldHandshake final : public RawDescriptor {
   lws* wsi_ = nullptr;
   int fd_;
   bool servicesOnly_;  // accepted on the AWS-services-only port
+  std::string peer_;
+  bool secure_;
   // Re-enables reading while a head is incomplete.
   LoopTimer retry_{this, [](void* self) {
                      lws_rx_flow_control(static_cast<HeldHandshake*>(self)->wsi_, 1);
@@ -69,6 +76,10 @@ class HeldHandshakes {
   // Takes every connection waiting on the listening socket `listen_fd`; `services_only`: the
   // port answers AWS services' requests (GatewayOptions::awsServices) and refuses the rest.
   void AcceptAll(int listen_fd, bool services_only);
+  // The plaintext end of a TLS connection (TlsTunnels::plainReady), from `peer`.
+  void AdoptTunneled(int fd, bool services_only, const std::string& peer);
+  // Where a connection whose first byte is a TLS record goes; null: TLS is off (--no-tls).
+  void set_tls(TlsTunnels* tls) { tls_ = tls; }
   // Shutdown: every handshake still waiting for $connect is answered 503.
   void RefuseAllWaiting();
   bool empty() const { return waiting_.empty(); }
@@ -76,6 +87,10 @@ class HeldHandshakes {
  private:
   friend class HeldHandshake;
 
+  // Adopts a connection into the loop; false (and `fd` closed) when lws refuses it.
+  bool Adopt(int fd, bool services_only, const std::string& peer, bool secure);
+  // A TLS ClientHello on a plain connection: into a TlsTunnel, or refused when TLS is off.
+  int StartTls(HeldHandshake* held);
   void StartUpgrade(HeldHandshake* held, const HttpHead& head);
   // The $connect route's Lambda authorizer, then (when it allows) InvokeConnect.
   void Authorize(HeldHandshake* held, const AuthorizerConfig& authorizer,
@@ -93,6 +108,7 @@ class HeldHandshakes {
   // Handshakes whose $connect is running, by connection id. lws owns their lifetime (they are
   // freed in OnClosed); this only finds them again when the verdict arrives.
   std::unordered_map<std::string, HeldHandshake*> waiting_;
+  TlsTunnels* tls_ = nullptr;
 };
 
 }  // namespace wsgw

@@ -5,6 +5,7 @@
 #include "api/lambda_event.h"
 #include "base/http_head.h"
 #include "base/log.h"
+#include "server/raw_descriptor.h"
 
 namespace wsgw {
 
@@ -61,6 +62,20 @@ void ServerContext::Invoke(const FunctionConfig& function, std::string payload,
 int ServerContext::CopyForLws(int fd) {
   if (eventLoop != nullptr) eventLoop->ForgetDescriptor(fd);
   return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+}  // namespace wsgw
+
+namespace wsgw {
+
+lws* ServerContext::AdoptRaw(int fd, RawDescriptor* descriptor) {
+  lws_adopt_desc_t desc{};
+  desc.vh = vhost;
+  desc.type = LWS_ADOPT_RAW_FILE_DESC;
+  desc.fd.filefd = fd;
+  desc.vh_prot_name = kAcceptorProtocol;
+  desc.opaque = descriptor;
+  return lws_adopt_descriptor_vhost_via_info(&desc);
 }
 
 }  // namespace wsgw

@@ -18,6 +18,7 @@
 #include "invoke/invoke_engine.h"
 #include "server/event_loop.h"
 #include "server/gateway.h"
+#include "server/raw_descriptor.h"
 
 namespace wsgw {
 
@@ -66,6 +67,10 @@ class ServerContext {
   // after taking the original out of the loop's epoll set (EventLoop::ForgetDescriptor). -1 with
   // errno on failure.
   int CopyForLws(int fd);
+
+  // Adopts `fd` into the loop as a raw file of the acceptor protocol, reporting to `descriptor`;
+  // null when lws refuses it (then `fd` is still the caller's).
+  lws* AdoptRaw(int fd, RawDescriptor* descriptor);
 
  private:
   std::mutex postedMutex_;

@@ -438,7 +438,8 @@ void AddAwsRedirectPreloads(ProcessSpec& spec) {
 
 ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,
                            const std::string& management_endpoint,
-                           const std::map<std::string, std::string>& service_endpoints) {
+                           const std::map<std::string, std::string>& service_endpoints,
+                           const std::map<std::string, std::string>& overrides) {
   ProcessSpec spec;
   spec.name = function.name;
   spec.port = port;
@@ -470,6 +471,7 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   set_default("AWS_ACCESS_KEY_ID", "wsgw-local-placeholder");
   set_default("AWS_SECRET_ACCESS_KEY", "wsgw-local-placeholder");
   for (const auto& [key, value] : service_endpoints) set_default(key.c_str(), value);
+  for (const auto& [key, value] : overrides) spec.env[key] = value;
   spec.env["WSGW_FUNCTION_HOST"] = "127.0.0.1";
   spec.env["WSGW_FUNCTION_PORT"] = std::to_string(port);
   spec.env["WSGW_MANAGEMENT_ENDPOINT"] = management_endpoint;
@@ -498,12 +500,14 @@ std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis) {
 
 void StartAll(FunctionSupervisor& supervisor, const std::vector<StartedFunction>& functions,
               const std::vector<ApiConfig>& apis, const std::string& gateway_authority,
-              const std::map<std::string, std::string>& service_endpoints) {
+              const std::map<std::string, std::string>& service_endpoints,
+              const std::map<std::string, std::string>& overrides) {
   for (const StartedFunction& entry : functions) {
     const ApiConfig& api = apis[entry.api];
     const FunctionConfig& function = api.functions.at(entry.function);
     std::string endpoint = "http://" + gateway_authority + "/" + api.stage;
-    supervisor.Start(ProcessSpecFor(function, api, entry.port, endpoint, service_endpoints));
+    supervisor.Start(
+        ProcessSpecFor(function, api, entry.port, endpoint, service_endpoints, overrides));
   }
 }
 

@@ -61,14 +61,17 @@ std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis);
 // Starts each of `functions` (from AssignPorts over the same `apis`); their management endpoint
 // is "http://AUTHORITY/STAGE", and `service_endpoints` (AWS_ENDPOINT_URL_DYNAMODB...) join their
 // environment unless wsgw's own environment sets them. Then WaitReady.
+// `overrides` join it even when wsgw's environment sets them (a function's own env still wins).
 void StartAll(FunctionSupervisor& supervisor, const std::vector<StartedFunction>& functions,
               const std::vector<ApiConfig>& apis, const std::string& gateway_authority,
-              const std::map<std::string, std::string>& service_endpoints = {});
+              const std::map<std::string, std::string>& service_endpoints = {},
+              const std::map<std::string, std::string>& overrides = {});
 
 // What the gateway runs for a function of `api` (kCommand or kRuntime), with its environment
 // (lambda-bridge/README.md). `management_endpoint` is "http://HOST:PORT/STAGE".
 ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api, int port,
                            const std::string& management_endpoint,
-                           const std::map<std::string, std::string>& service_endpoints = {});
+                           const std::map<std::string, std::string>& service_endpoints = {},
+                           const std::map<std::string, std::string>& overrides = {});
 
 }  // namespace wsgw

@@ -34,13 +34,14 @@ export const ARTIFACTS_DIR = fileURLToPath(new URL('./artifacts/', import.meta.u
 
 export const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function launchBrowser() {
+// `args`: more Chromium switches (the TLS test's --ignore-certificate-errors-spki-list).
+export async function launchBrowser({ args = [] } = {}) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `chromium not found at ${CHROMIUM}: run tests/install_deps.sh (or set WSGW_CHROMIUM)`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30000 });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...args], timeout: 30000 });
 }
 
 // A fresh browser context (its own storage, like a separate person) with short default timeouts,

@@ -289,6 +289,8 @@ describe('startup', () => {
         stage: 'dev',
         websocketUrl: `ws://127.0.0.1:${ready.port}/dev`,
         managementEndpoint: `http://127.0.0.1:${ready.port}/dev`,
+        secureWebsocketUrl: `wss://127.0.0.1:${ready.port}/dev`,
+        secureManagementEndpoint: `https://127.0.0.1:${ready.port}/dev`,
       },
     ]);
   });
