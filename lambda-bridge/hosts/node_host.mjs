@@ -141,6 +141,8 @@ async function runWorker(appRoot, handlerString) {
 // event loop has nothing left to do, as in Lambda).
 function invoke(handler, message, finish) {
   let finished = false;
+  // Stops the empty-event-loop watch, so that its timer is not in the next invocation's baseline.
+  let stopWatching = () => {};
   const succeed = (result) => {
     if (finished) return;
     let payload;
@@ -151,6 +153,7 @@ function invoke(handler, message, finish) {
       return;
     }
     finished = true;
+    stopWatching();
     finish({ ok: true, payload: payload === undefined ? 'null' : payload });
   };
   const fail = (error, { logged = false, exitAfter } = {}) => {
@@ -159,6 +162,7 @@ function invoke(handler, message, finish) {
       return;
     }
     finished = true;
+    stopWatching();
     if (!logged) console.error('Invoke Error', formatForLog(error));
     finish({ ok: false, payload: JSON.stringify(toErrorPayload(error)), exitAfter });
   };
@@ -199,7 +203,7 @@ function invoke(handler, message, finish) {
     if (result && typeof result.then === 'function') {
       Promise.resolve(result).then(succeed, fail);
     } else if (!finished) {
-      whenEventLoopEmpty(
+      stopWatching = whenEventLoopEmpty(
         baseline,
         () => finished,
         () => succeed(null),
@@ -221,25 +225,30 @@ function activeResources() {
 }
 
 // Calls onEmpty once the worker holds no more resources than it did before the invocation
-// (timers, sockets, file operations the handler started have all finished).
+// (timers, sockets, file operations the handler started have all finished). Returns a function
+// that stops watching: called when the invocation answers another way, so that no check timer
+// outlives it (a leftover timer in the next invocation's baseline, gone during it, would make
+// that one look finished while its handler's own timer is still pending).
 function whenEventLoopEmpty(baseline, isFinished, onEmpty) {
   if (!baseline) {
-    setImmediate(() => isFinished() || onEmpty());
-    return;
+    const immediate = setImmediate(() => isFinished() || onEmpty());
+    return () => clearImmediate(immediate);
   }
+  let timer;
   const check = () => {
     if (isFinished()) return;
     const now = activeResources();
     now.set('Timeout', (now.get('Timeout') || 0) - 1); // this check's own timer
     for (const [type, count] of now) {
       if (count > (baseline.get(type) || 0)) {
-        setTimeout(check, 20);
+        timer = setTimeout(check, 20);
         return;
       }
     }
     onEmpty();
   };
-  setTimeout(check, 0);
+  timer = setTimeout(check, 0);
+  return () => clearTimeout(timer);
 }
 
 // Lambda's text log format: `<ISO time>\t<requestId>\t<LEVEL>\t<message>`, one line per call
@@ -1062,7 +1071,10 @@ function checkGatewayTrust() {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      // A verified connection is ended, not destroyed: the gateway then sees the handshake
+      // finish instead of logging "TLS handshake failed ... unexpected eof".
+      if (error) socket.destroy();
+      else socket.end();
       if (error) say(failed(name, error));
       else check(index + 1);
     };
