@@ -1020,25 +1020,8 @@ bool ExpandSamWebSocketApis(Json::Value* root, std::map<std::string, std::string
     const std::string props_at = PathMember(at, "Properties");
     const Json::Value props =
         resource["Properties"].isObject() ? resource["Properties"] : Json::Value(Json::objectValue);
-    auto ref = [](const std::string& target) {
-      Json::Value v(Json::objectValue);
-      v["Ref"] = target;
-      return v;
-    };
-    auto invocation = [&ref](const Json::Value& function_arn) {
-      Json::Value parts(Json::arrayValue);
-      parts.append("arn:");
-      parts.append(ref("AWS::Partition"));
-      parts.append(":apigateway:");
-      parts.append(ref("AWS::Region"));
-      parts.append(":lambda:path/2015-03-31/functions/");
-      parts.append(function_arn);
-      parts.append("/invocations");
-      Json::Value join(Json::objectValue);
-      join["Fn::Join"].append("");
-      join["Fn::Join"].append(parts);
-      return join;
-    };
+    const auto& ref = RefTo;
+    const auto& invocation = LambdaInvocationUri;
     Json::Value api(Json::objectValue);
     api["Type"] = "AWS::ApiGatewayV2::Api";
     if (resource.isMember("Condition")) api["Condition"] = resource["Condition"];

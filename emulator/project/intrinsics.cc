@@ -451,6 +451,27 @@ std::optional<bool> EvaluateCondition(const std::string& name, const IntrinsicCo
   return evaluator.Named(name, PathMember("Conditions", name), 0);
 }
 
+Json::Value RefTo(const std::string& id) {
+  Json::Value ref(Json::objectValue);
+  ref["Ref"] = id;
+  return ref;
+}
+
+Json::Value LambdaInvocationUri(const Json::Value& function_arn) {
+  Json::Value parts(Json::arrayValue);
+  parts.append("arn:");
+  parts.append(RefTo("AWS::Partition"));
+  parts.append(":apigateway:");
+  parts.append(RefTo("AWS::Region"));
+  parts.append(":lambda:path/2015-03-31/functions/");
+  parts.append(function_arn);
+  parts.append("/invocations");
+  Json::Value join(Json::objectValue);
+  join["Fn::Join"].append("");
+  join["Fn::Join"].append(parts);
+  return join;
+}
+
 std::string DescribeValue(const Json::Value& value) {
   if (value.isArray()) return "a list";
   if (value.isObject()) return "an object";

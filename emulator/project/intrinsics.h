@@ -14,6 +14,14 @@
 
 namespace wsgw {
 
+// {"Ref": id}.
+Json::Value RefTo(const std::string& id);
+
+// The Lambda invocation URI API Gateway integrations and authorizers take, as serverless and the
+// SAM transform write it: Fn::Join of arn:PARTITION:apigateway:REGION:lambda:path/2015-03-31/
+// functions/, `function_arn` (a string or an intrinsic such as Fn::GetAtt Fn.Arn), /invocations.
+Json::Value LambdaInvocationUri(const Json::Value& function_arn);
+
 // How a problem message shows a template value: a string quoted, a number or boolean as written,
 // "a list", "an object", "null".
 std::string DescribeValue(const Json::Value& value);

@@ -55,30 +55,14 @@ std::string Normalized(const std::string& name) {
   return out;
 }
 
-Json::Value Ref(const std::string& id) {
-  Json::Value ref(Json::objectValue);
-  ref["Ref"] = id;
-  return ref;
-}
+const auto& Ref = RefTo;
 
-// arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations, as serverless
-// writes it.
+// The invocation URI of the function `function_id` of the generated template.
 Json::Value InvocationUri(const std::string& function_id) {
-  Json::Value parts(Json::arrayValue);
-  parts.append("arn:");
-  parts.append(Ref("AWS::Partition"));
-  parts.append(":apigateway:");
-  parts.append(Ref("AWS::Region"));
-  parts.append(":lambda:path/2015-03-31/functions/");
   Json::Value get_att(Json::objectValue);
   get_att["Fn::GetAtt"].append(function_id);
   get_att["Fn::GetAtt"].append("Arn");
-  parts.append(get_att);
-  parts.append("/invocations");
-  Json::Value join(Json::objectValue);
-  join["Fn::Join"].append("");
-  join["Fn::Join"].append(parts);
-  return join;
+  return LambdaInvocationUri(get_att);
 }
 
 std::string Text(const Json::Value& v) {
