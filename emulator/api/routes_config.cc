@@ -610,7 +610,7 @@ std::optional<FunctionConfig> Validator::ValidateFunction(const std::string& nam
     if (!v.isMember(key)) continue;
     const std::string key_path = path + "." + key;
     if (!v.isMember("runtime")) {
-      Problem(key_path, std::string("no \"") + key + "\" but on a \"runtime\" function",
+      Problem(key_path, std::string("\"") + key + "\" only on a \"runtime\" function",
               Describe(v[key]));
       continue;
     }
