@@ -66,8 +66,20 @@ void ServerContext::Invoke(const FunctionConfig& function, std::string payload,
   // One invocation at a time per environment; the rest wait, up to the function's bound.
   std::unique_ptr<EnvironmentPool>& slot = environmentPools[function.url];
   if (!slot) {
+    // A warm-up is an invoke the host answers 204 once the environment is ready, without
+    // running the handler (lambda-bridge/hosts/README.md, "Direct environments").
+    auto warm_up = [this, key = function.url, urls = function.environmentUrls,
+                    timeout_ms = function.timeoutMs](size_t environment) {
+      if (invoker == nullptr) return;
+      invoker->Invoke(urls[environment] + "?wsgw-warmup", "{}", timeout_ms,
+                      [this, key, environment](InvokeOutcome) {
+                        auto found = environmentPools.find(key);
+                        if (found != environmentPools.end()) found->second->Warmed(environment);
+                      });
+    };
     slot = std::make_unique<EnvironmentPool>(function.environmentUrls.size(),
-                                             static_cast<size_t>(MaxQueuedOf(function)));
+                                             static_cast<size_t>(MaxQueuedOf(function)),
+                                             std::move(warm_up));
   }
   EnvironmentPool* pool = slot.get();
   const auto queued_at = std::chrono::steady_clock::now();

@@ -142,6 +142,7 @@ async function runWorker(appRoot, handlerString) {
   process.on('message', (message, handle) => {
     if (message?.type === 'connection' && handle) {
       direct.adopt(handle);
+      if (process.connected) process.send({ type: 'adopted', id: message.id });
       return;
     }
     if (message?.type === 'ping') {
@@ -195,6 +196,12 @@ class DirectEnvironment {
     // process.exit() in the handler, or anything else ending the process mid-invocation: Lambda's
     // Runtime.ExitError, written at once (a small write to a TCP socket completes synchronously).
     process.on('exit', (code) => {
+      // So that the front hands the gateway's next connection to another environment.
+      try {
+        if (process.connected) process.send({ type: 'exiting' });
+      } catch {
+        // the front is gone
+      }
       const active = this.active;
       if (!active || active.answered) return;
       active.answered = true;
@@ -819,6 +826,7 @@ class WorkerPool {
     // One per WSGW_ENVIRONMENT_PORTS entry: {worker, pending sockets} (see "Direct environments").
     this.slots = config.environmentPorts.map(() => ({ worker: null, pending: [] }));
     this.frontServer = null; // serves slot connections itself while the handler cannot load
+    this.nextHandOver = 1;
   }
 
   start() {
@@ -857,11 +865,26 @@ class WorkerPool {
     }
   }
 
+  // The front keeps its copy of the socket until the worker says it has its own: a worker that
+  // exits first never read from it, and the connection goes to another environment.
   handOver(worker, socket) {
     if (socket.destroyed) return;
-    worker.process.send({ type: 'connection' }, socket, (error) => {
-      if (error) socket.destroy();
+    const id = this.nextHandOver++;
+    worker.handed.set(id, socket);
+    worker.process.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
+      if (error && worker.handed.delete(id)) this.reroute(worker, socket);
     });
+  }
+
+  reroute(worker, socket) {
+    if (socket.destroyed) return;
+    this.onSlotConnection(worker.slot, socket);
+  }
+
+  takeBack(worker) {
+    const sockets = [...worker.handed.values()];
+    worker.handed.clear();
+    for (const socket of sockets) this.reroute(worker, socket);
   }
 
   // While the handler cannot load, the front answers (the init error, or a retried load) and
@@ -1069,6 +1092,7 @@ class WorkerPool {
       retire: false,
       current: null,
       idleTimer: null,
+      handed: new Map(), // connections sent to the worker and not yet acknowledged
     };
     const cwd = fs.existsSync(this.config.root) ? this.config.root : process.cwd();
     worker.process = fork(this.hostFile, [WORKER_FLAG, this.config.root, this.config.handler], {
@@ -1093,6 +1117,14 @@ class WorkerPool {
   onMessage(worker, message) {
     if (message?.type === 'pong') {
       worker.lastPong = Date.now();
+    } else if (message?.type === 'adopted') {
+      worker.handed.get(message.id)?.destroy();
+      worker.handed.delete(message.id);
+    } else if (message?.type === 'exiting') {
+      if (worker.state === 'slot') worker.state = 'dead';
+      worker.retiredSlot = false;
+      this.releaseSlot(worker);
+      this.takeBack(worker);
     } else if (message?.type === 'forward') {
       // A direct environment that found a change: fresh code runs this invocation.
       const invocation = { ...message.invocation, done: false };
@@ -1203,6 +1235,7 @@ class WorkerPool {
       });
     }
     this.releaseSlot(worker);
+    this.takeBack(worker);
     this.pump();
     // Keep one environment warm, as after the first invocation.
     const live = [...this.workers].some(
@@ -1287,6 +1320,8 @@ function readBody(request) {
 async function answerRequest(pool, request) {
   const url = new URL(request.url, 'http://host');
   const body = await readBody(request);
+  // The gateway's warm-up of a direct environment: it is ready, nothing runs.
+  if (url.searchParams.has('wsgw-warmup')) return { status: 204, headers: {}, body: '' };
   if (!INVOKE_PATH.test(url.pathname) || request.method !== 'POST') {
     return serviceError(
       404,

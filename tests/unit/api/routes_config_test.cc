@@ -176,7 +176,7 @@ TEST(RoutesConfig, RefusesABadConcurrencyOrQueueBound) {
   EXPECT_TRUE(has("$.functions.zero.concurrency: expected an integer from 1 to 64, found a number (0)"))
       << testing::PrintToString(problems);
   EXPECT_TRUE(has("$.functions.big.concurrency: expected an integer from 1 to 64"));
-  EXPECT_TRUE(has("$.functions.text.concurrency: expected an integer from 1 to 64, found a string"));
+  EXPECT_TRUE(has("$.functions.text.concurrency: expected an integer from 1 to 64, found \"2\""));
   EXPECT_TRUE(has("$.functions.real.concurrency: expected an integer from 1 to 64"));
   EXPECT_TRUE(has("$.functions.negative.maxQueued: expected an integer from 0 to 100000"));
   EXPECT_TRUE(has("$.functions.url.concurrency: expected \"concurrency\" only on a \"runtime\" function"));
