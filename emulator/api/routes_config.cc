@@ -880,7 +880,18 @@ int DefaultConcurrency() {
 }
 
 int ConcurrencyOf(const FunctionConfig& function) {
-  return function.concurrency > 0 ? function.concurrency : DefaultConcurrency();
+  if (function.concurrency > 0) return function.concurrency;
+  // What bounded the host's own pool before "concurrency" existed, in the function's env.
+  auto own = function.env.find("WSGW_HOST_MAX_WORKERS");
+  if (own != function.env.end()) {
+    int n = 0;
+    const std::string& text = own->second;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (error == std::errc() && end == text.data() + text.size() && n >= 1 && n <= kMaxConcurrency) {
+      return n;
+    }
+  }
+  return DefaultConcurrency();
 }
 
 int MaxQueuedOf(const FunctionConfig& function) {

@@ -86,6 +86,9 @@ async function runWorker(appRoot, handlerString) {
   let current = null; // the invocation in progress: {fail(error)}
 
   process.on('disconnect', () => process.exit(0));
+  // Stopped with the host: exit as from process.exit, so that `exit` listeners (a CPU profile
+  // from --cpu-prof, the answer to an invocation in progress) still run.
+  process.on('SIGTERM', () => process.exit(0));
   // Ctrl-C in a terminal reaches the whole process group: the front decides what it means.
   process.on('SIGINT', () => {});
   // Before the handler's module loads: its top-level code may connect already. The front says
@@ -909,6 +912,15 @@ class WorkerPool {
     );
     if (idle) {
       this.promote(idle, index);
+      return;
+    }
+    // Or the one still loading (the first, started with the host), rather than a second.
+    const starting = [...this.workers].find(
+      (w) => w.generation === this.generation && w.state === 'starting' && w.slot === undefined,
+    );
+    if (starting) {
+      slot.worker = starting;
+      starting.slot = index;
       return;
     }
     slot.worker = this.spawn();

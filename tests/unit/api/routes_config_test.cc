@@ -151,6 +151,14 @@ TEST(RoutesConfig, RuntimeFunctionsTakeAConcurrencyAndAQueueBound) {
   EXPECT_GE(DefaultConcurrency(), 2);
   EXPECT_LE(DefaultConcurrency(), 16);
   EXPECT_EQ(MaxQueuedOf(defaults), kQueuedPerEnvironment * DefaultConcurrency());
+
+  FunctionConfig legacy;
+  legacy.env["WSGW_HOST_MAX_WORKERS"] = "1";
+  EXPECT_EQ(ConcurrencyOf(legacy), 1);
+  legacy.env["WSGW_HOST_MAX_WORKERS"] = "x1";
+  EXPECT_EQ(ConcurrencyOf(legacy), DefaultConcurrency());
+  legacy.concurrency = 5;
+  EXPECT_EQ(ConcurrencyOf(legacy), 5);
 }
 
 TEST(RoutesConfig, RefusesABadConcurrencyOrQueueBound) {
