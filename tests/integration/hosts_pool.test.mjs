@@ -194,3 +194,27 @@ describe('under load', () => {
     for (const ws of [...clients, victim]) ws.close();
   });
 });
+
+describe('WSGW_ENVIRONMENT_PORTS', () => {
+  test('a malformed list stops the host at once with status 2 and says why', T, async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const hostFile = fileURLToPath(
+      new URL('../../lambda-bridge/hosts/node_host.mjs', import.meta.url),
+    );
+    for (const ports of ['x', '0', '70000', '1,,2', '12,', ' 5']) {
+      const run = spawnSync(process.execPath, [hostFile], {
+        env: {
+          ...process.env,
+          WSGW_HANDLER: 'index.handler',
+          WSGW_FUNCTION_PORT: '0',
+          WSGW_ENVIRONMENT_PORTS: ports,
+        },
+        timeout: 10000,
+        encoding: 'utf8',
+      });
+      assert.equal(run.status, 2, `${ports}: ${run.stderr}`);
+      assert.match(run.stderr, /WSGW_ENVIRONMENT_PORTS must be port numbers/);
+    }
+  });
+});
