@@ -915,9 +915,11 @@ class WorkerPool {
       return;
     }
     // Or the one still loading (the first, started with the host), rather than a second.
-    const starting = [...this.workers].find(
-      (w) => w.generation === this.generation && w.state === 'starting' && w.slot === undefined,
-    );
+    const starting =
+      this.waiting.length === 0 &&
+      [...this.workers].find(
+        (w) => w.generation === this.generation && w.state === 'starting' && w.slot === undefined,
+      );
     if (starting) {
       slot.worker = starting;
       starting.slot = index;
@@ -1073,8 +1075,9 @@ class WorkerPool {
       if (!idle) break;
       this.assign(idle, this.waiting.shift());
     }
+    // The front's own workers: one that a direct environment's port claimed serves only that.
     const live = [...this.workers].filter(
-      (w) => w.generation === this.generation && w.state !== 'dead',
+      (w) => w.generation === this.generation && w.state !== 'dead' && w.slot === undefined,
     );
     const starting = live.filter((w) => w.state === 'starting').length;
     let missing = Math.min(this.waiting.length - starting, this.config.maxWorkers - live.length);

@@ -49,6 +49,15 @@ function maxOverlap(replies) {
   return most;
 }
 
+// Resolves once `condition()` holds (checked every 20 ms); rejects after `timeoutMs`.
+async function until(condition, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function replies(ws, count, timeoutMs = 15000) {
   const got = [];
   for (let i = 0; i < count; i++) got.push(await ws.nextMessage(timeoutMs));
@@ -143,12 +152,12 @@ describe('under load', () => {
     const sink = [];
     const stop = { done: false };
     const running = clients.map((ws) => load(ws, sink, stop));
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await until(() => sink.length >= 20);
     await editFile(path.join(api.project, 'pool', 'index.js'), (text) =>
       text.replace("version: 'v1'", "version: 'v2'"),
     );
     const editedAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await until(() => sink.filter((a) => a.sentAt > editedAt).length >= 40);
     stop.done = true;
     await Promise.all(running);
     const answers = sink.map(({ text, sentAt }) => ({ ...JSON.parse(text), sentAt }));
@@ -169,11 +178,11 @@ describe('under load', () => {
     const sink = [];
     const stop = { done: false };
     const running = clients.map((ws) => load(ws, sink, stop));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await until(() => sink.length >= 20);
     const victim = await connect(api.gateway.wsUrl);
     assert.match(await request(victim, JSON.stringify({ exit: true }), 10000), INTERNAL_ERROR);
     const crashedAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await until(() => sink.filter((a) => a.sentAt > crashedAt).length >= 30);
     stop.done = true;
     await Promise.all(running);
     const answers = sink.map(({ text, sentAt }) => ({ text, sentAt }));
