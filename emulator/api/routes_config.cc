@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <limits>
 #include <memory>
 #include <set>
@@ -508,7 +509,8 @@ std::optional<FunctionConfig> Validator::ValidateFunction(const std::string& nam
     return std::nullopt;
   }
   const size_t problems_before = problems_.size();
-  CheckKeys(v, path, {"url", "command", "runtime", "handler", "timeoutMs", "env"});
+  CheckKeys(v, path,
+            {"url", "command", "runtime", "handler", "timeoutMs", "env", "concurrency", "maxQueued"});
 
   FunctionConfig f;
   f.name = name;
@@ -602,6 +604,27 @@ std::optional<FunctionConfig> Validator::ValidateFunction(const std::string& nam
     }
   } else {
     default_timeout_.insert(name);
+  }
+
+  for (const char* key : {"concurrency", "maxQueued"}) {
+    if (!v.isMember(key)) continue;
+    const std::string key_path = path + "." + key;
+    if (!v.isMember("runtime")) {
+      Problem(key_path, std::string("\"") + key + "\" only on a \"runtime\" function",
+              Describe(v[key]));
+      continue;
+    }
+    const Json::Value& n = v[key];
+    const bool concurrency = std::string(key) == "concurrency";
+    const int low = concurrency ? 1 : 0;
+    const int high = concurrency ? kMaxConcurrency : kMaxQueued;
+    if (!n.isInt() || n.asInt() < low || n.asInt() > high) {
+      Problem(key_path,
+              "an integer from " + std::to_string(low) + " to " + std::to_string(high),
+              Describe(n));
+      continue;
+    }
+    (concurrency ? f.concurrency : f.maxQueued) = n.asInt();
   }
 
   if (v.isMember("env")) {
@@ -849,6 +872,31 @@ bool IsValidStageName(const std::string& stage) {
 
 std::string ApiIdFor(const std::string& name, const std::string& stage) {
   return HashApiId(name, stage);
+}
+
+int DefaultConcurrency() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores, 2u, 16u));
+}
+
+int ConcurrencyOf(const FunctionConfig& function) {
+  if (function.concurrency > 0) return function.concurrency;
+  // What bounded the host's own pool before "concurrency" existed, in the function's env.
+  auto own = function.env.find("WSGW_HOST_MAX_WORKERS");
+  if (own != function.env.end()) {
+    int n = 0;
+    const std::string& text = own->second;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (error == std::errc() && end == text.data() + text.size() && n >= 1 && n <= kMaxConcurrency) {
+      return n;
+    }
+  }
+  return DefaultConcurrency();
+}
+
+int MaxQueuedOf(const FunctionConfig& function) {
+  return function.maxQueued >= 0 ? function.maxQueued
+                                 : kQueuedPerEnvironment * ConcurrencyOf(function);
 }
 
 }  // namespace wsgw

@@ -42,7 +42,24 @@ struct FunctionConfig {
   std::string codeDir;
   // Set by the gateway for kCommand/kRuntime functions: the url of the process it started.
   bool supervised = false;
+  // kRuntime: at most this many execution environments at once ("concurrency", like Lambda's
+  // reserved concurrency); 0 means DefaultConcurrency().
+  int concurrency = 0;
+  // kRuntime: invocations that wait for an environment when all `concurrency` are busy
+  // ("maxQueued"); past it they are throttled. -1 means kQueuedPerEnvironment per environment.
+  int maxQueued = -1;
+  // Set by the gateway for nodejs functions: one invoke url per execution environment, served
+  // by that environment itself (lambda-bridge/hosts/README.md); the invoker dispatches to them.
+  std::vector<std::string> environmentUrls;
 };
+
+inline constexpr int kMaxConcurrency = 64;
+inline constexpr int kQueuedPerEnvironment = 50;
+inline constexpr int kMaxQueued = 100000;
+// The machine's cores, at least 2 and at most 16.
+int DefaultConcurrency();
+int ConcurrencyOf(const FunctionConfig& function);
+int MaxQueuedOf(const FunctionConfig& function);
 
 // A Lambda REQUEST authorizer, attachable only to $connect (AWS-NOTES section 6). routes.json
 // ("identitySource" defaults to ["route.request.header.Authorization"], CDK's default; "name"

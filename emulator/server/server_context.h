@@ -11,10 +11,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "api/function_answer.h"
 #include "api/routes_config.h"
+#include "invoke/environment_pool.h"
 #include "invoke/invoke_engine.h"
 #include "server/event_loop.h"
 #include "server/gateway.h"
@@ -43,6 +45,9 @@ class ServerContext {
   // listener. Reset before the context is destroyed.
   std::unique_ptr<InvokeEngine> invoker;
   int invocationsInFlight = 0;
+  // The execution environments of each function that has several (FunctionConfig's
+  // environmentUrls), by the function's url: created at its first invocation.
+  std::unordered_map<std::string, std::unique_ptr<EnvironmentPool>> environmentPools;
   // Runs after each invocation's callback (the gateway's shutdown and memory bookkeeping).
   std::function<void()> afterInvocation;
 

@@ -18,6 +18,8 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "base/install_paths.h"
@@ -474,6 +476,20 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   for (const auto& [key, value] : overrides) spec.env[key] = value;
   spec.env["WSGW_FUNCTION_HOST"] = "127.0.0.1";
   spec.env["WSGW_FUNCTION_PORT"] = std::to_string(port);
+  if (function.kind == FunctionConfig::Kind::kRuntime && function.concurrency > 0) {
+    spec.env["WSGW_HOST_MAX_WORKERS"] = std::to_string(ConcurrencyOf(function));
+  }
+  if (!function.environmentUrls.empty()) {
+    // "http://127.0.0.1:PORT/..." -> PORT, comma-separated: where each environment serves.
+    std::string ports;
+    for (const std::string& url : function.environmentUrls) {
+      const size_t colon = url.find(':', 7);
+      const size_t slash = url.find('/', colon);
+      if (!ports.empty()) ports += ',';
+      ports += url.substr(colon + 1, slash - colon - 1);
+    }
+    spec.env["WSGW_ENVIRONMENT_PORTS"] = ports;
+  }
   spec.env["WSGW_MANAGEMENT_ENDPOINT"] = management_endpoint;
   spec.env["WSGW_FUNCTION_NAME"] = function.name;
   spec.env["AWS_LAMBDA_FUNCTION_NAME"] = function.name;
@@ -489,9 +505,23 @@ std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis) {
     for (auto& [name, function] : apis[i].functions) {
       if (function.kind == FunctionConfig::Kind::kUrl) continue;
       int port = FunctionSupervisor::FreePort();
-      function.url = "http://127.0.0.1:" + std::to_string(port) + "/2015-03-31/functions/" + name +
-                     "/invocations";
+      auto url_at = [&name](int p) {
+        return "http://127.0.0.1:" + std::to_string(p) + "/2015-03-31/functions/" + name +
+               "/invocations";
+      };
+      function.url = url_at(port);
       function.supervised = true;
+      function.environmentUrls.clear();
+      if (function.kind == FunctionConfig::Kind::kRuntime && function.runtime == "nodejs") {
+        // One port per execution environment, each served by that environment itself.
+        std::set<int> taken = {port};
+        const int environments = ConcurrencyOf(function);
+        for (int attempts = 0; static_cast<int>(taken.size()) < environments + 1 && attempts < 1000;
+             ++attempts) {
+          int p = FunctionSupervisor::FreePort();
+          if (p > 0 && taken.insert(p).second) function.environmentUrls.push_back(url_at(p));
+        }
+      }
       started.push_back({i, name, port});
     }
   }

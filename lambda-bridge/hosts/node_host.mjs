@@ -86,6 +86,9 @@ async function runWorker(appRoot, handlerString) {
   let current = null; // the invocation in progress: {fail(error)}
 
   process.on('disconnect', () => process.exit(0));
+  // Stopped with the host: exit as from process.exit, so that `exit` listeners (a CPU profile
+  // from --cpu-prof, the answer to an invocation in progress) still run.
+  process.on('SIGTERM', () => process.exit(0));
   // Ctrl-C in a terminal reaches the whole process group: the front decides what it means.
   process.on('SIGINT', () => {});
   // Before the handler's module loads: its top-level code may connect already. The front says
@@ -113,6 +116,8 @@ async function runWorker(appRoot, handlerString) {
     crash('Unhandled Promise Rejection', new UnhandledPromiseRejection(reason?.toString()), 128);
   });
 
+  // What this environment's code was loaded from, for the direct path's look for changes.
+  const snapshot = snapshotTree(appRoot);
   try {
     handler = await loadHandler(appRoot, handlerString);
   } catch (error) {
@@ -122,7 +127,39 @@ async function runWorker(appRoot, handlerString) {
     return;
   }
 
-  process.on('message', (message) => {
+  // This environment serving the Invoke API itself (the gateway's connections to one of
+  // WSGW_ENVIRONMENT_PORTS, handed over by the front): see "Direct environments" in README.md.
+  const direct = new DirectEnvironment({
+    appRoot,
+    snapshot,
+    inputs: bundled?.inputs ?? [],
+    run: (message, finish) => {
+      requestId = message.requestId;
+      current = invoke(handler, message, (result) => {
+        current = null;
+        finish(result);
+      });
+    },
+  });
+
+  process.on('message', (message, handle) => {
+    if (message?.type === 'connection' && handle) {
+      direct.adopt(handle);
+      if (process.connected) process.send({ type: 'adopted', id: message.id });
+      return;
+    }
+    if (message?.type === 'ping') {
+      if (process.connected) process.send({ type: 'pong' });
+      return;
+    }
+    if (message?.type === 'retire') {
+      direct.retire();
+      return;
+    }
+    if (message?.type === 'forwarded') {
+      direct.forwarded(message);
+      return;
+    }
     if (message?.type !== 'invoke') return;
     requestId = message.requestId;
     current = invoke(handler, message, (result) => {
@@ -133,6 +170,182 @@ async function runWorker(appRoot, handlerString) {
     });
   });
   process.send({ type: 'ready', typescript: bundled });
+}
+
+// One execution environment answering the Invoke API on the gateway's own keep-alive connections,
+// one invocation at a time (requests on a second connection wait their turn). Before each one it
+// looks for changes under the root as the front does; when there are any (or the front retired
+// it) the invocation is run by the front on fresh code, answered here with "Connection: close",
+// and this environment exits, so the gateway's next connection reaches a new one.
+class DirectEnvironment {
+  constructor({ appRoot, snapshot, inputs, run }) {
+    this.appRoot = appRoot;
+    this.config = readConfig();
+    this.snapshot = snapshot;
+    for (const file of inputs) this.snapshot.set(file, fileSignature(file));
+    this.inputs = inputs;
+    this.lastScan = { at: Date.now(), tookMs: 0 };
+    this.run = run;
+    this.retired = false;
+    this.busy = false;
+    this.turns = []; // requests waiting for this environment, oldest first
+    this.forwards = new Map();
+    this.nextForward = 1;
+    this.active = null; // {response, answered}
+    this.server = http.createServer((request, response) => this.onRequest(request, response));
+    this.server.keepAliveTimeout = 125000;
+    this.server.headersTimeout = 130000;
+    this.server.requestTimeout = 0;
+    // process.exit() in the handler, or anything else ending the process mid-invocation: Lambda's
+    // Runtime.ExitError, written at once (a small write to a TCP socket completes synchronously).
+    process.on('exit', (code) => {
+      // So that the front hands the gateway's next connection to another environment.
+      try {
+        if (process.connected) process.send({ type: 'exiting' });
+      } catch {
+        // the front is gone
+      }
+      const active = this.active;
+      if (!active || active.answered) return;
+      active.answered = true;
+      const payload = {
+        errorType: 'Runtime.ExitError',
+        errorMessage: `RequestId: ${active.requestId} Error: Runtime exited with error: exit status ${code}`,
+      };
+      try {
+        this.write(active.response, invokeAnswer(active, 'Unhandled', JSON.stringify(payload)), true);
+      } catch {
+        // the connection is gone already
+      }
+    });
+  }
+
+  adopt(socket) {
+    this.server.emit('connection', socket);
+    socket.resume();
+  }
+
+  changed() {
+    const now = Date.now();
+    const { at, tookMs } = this.lastScan;
+    if (tookMs > SLOW_SCAN_MS && now - at < Math.max(50, tookMs * 10)) return false;
+    const snapshot = snapshotTree(this.appRoot);
+    for (const file of this.inputs) snapshot.set(file, fileSignature(file));
+    this.lastScan = { at: now, tookMs: Date.now() - now };
+    return firstChange(this.snapshot, snapshot) !== null;
+  }
+
+  retire() {
+    this.retired = true;
+    if (!this.busy && this.turns.length === 0) process.exit(0);
+  }
+
+  forwarded(message) {
+    const resolve = this.forwards.get(message.id);
+    this.forwards.delete(message.id);
+    resolve?.(message.answer);
+  }
+
+  onRequest(request, response) {
+    const pool = {
+      config: this.config,
+      invoke: (invocation) =>
+        new Promise((resolve) => {
+          this.turns.push({ invocation, resolve, response });
+          this.next();
+        }),
+    };
+    answerRequest(pool, request)
+      .catch((error) => serviceError(500, 'ServiceException', String(error?.stack || error)))
+      .then((answer) => {
+        if (answer.written) return;
+        this.write(response, answer, false);
+      });
+  }
+
+  next() {
+    if (this.busy || this.turns.length === 0) return;
+    const turn = this.turns.shift();
+    this.busy = true;
+    const { invocation, resolve, response } = turn;
+    let timer = null;
+    const done = (answer, { close = false, exitAfter } = {}) => {
+      clearTimeout(timer);
+      this.active = null;
+      answer.written = true;
+      const last = close || exitAfter !== undefined || this.retired;
+      this.write(response, answer, last, () => {
+        if (exitAfter !== undefined) process.exit(exitAfter);
+        if (last) process.exit(0);
+        this.busy = false;
+        this.next();
+      });
+      resolve(answer);
+    };
+    if (this.retired || this.changed()) {
+      // Fresh code runs it: the front's own pool, with a new environment.
+      this.retired = true;
+      const id = this.nextForward++;
+      this.forwards.set(id, (answer) => done(answer, { close: true }));
+      process.send({
+        type: 'forward',
+        id,
+        invocation: {
+          requestId: invocation.requestId,
+          eventText: invocation.eventText,
+          clientContext: invocation.clientContext,
+          deadlineMs: invocation.deadlineMs,
+        },
+      });
+      return;
+    }
+    const active = { ...invocation, response, answered: false };
+    this.active = active;
+    timer = setTimeout(() => {
+      if (active.answered) return;
+      active.answered = true;
+      const seconds = (this.config.timeoutMs / 1000).toFixed(2);
+      process.stdout.write(
+        `${new Date().toISOString()} ${invocation.requestId} Task timed out after ${seconds} seconds\n`,
+      );
+      const payload = {
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `RequestId: ${invocation.requestId} Error: Task timed out after ${seconds} seconds`,
+      };
+      // Lambda stops a timed-out environment; its module state goes with it.
+      done(invokeAnswer(invocation, 'Unhandled', JSON.stringify(payload)), { exitAfter: 0 });
+    }, invocation.deadlineMs - Date.now());
+    this.run(
+      {
+        requestId: invocation.requestId,
+        event: invocation.eventText,
+        deadlineMs: invocation.deadlineMs,
+        invokedFunctionArn: this.config.functionArn,
+        clientContext: invocation.clientContext,
+      },
+      (result) => {
+        if (active.answered) {
+          if (result.exitAfter !== undefined) process.exit(result.exitAfter);
+          return;
+        }
+        active.answered = true;
+        done(invokeAnswer(invocation, result.ok ? null : 'Unhandled', result.payload), {
+          exitAfter: result.exitAfter,
+        });
+      },
+    );
+  }
+
+  write(response, { status, headers, body }, close, callback) {
+    if (response.destroyed || response.writableEnded) {
+      callback?.();
+      return;
+    }
+    const head = { ...headers, 'Content-Length': Buffer.byteLength(body) };
+    if (close) head.Connection = 'close';
+    response.writeHead(status, head);
+    response.end(body, callback);
+  }
 }
 
 // Runs one invocation. `finish` gets {ok, payload} exactly once: payload is the JSON text of the
@@ -492,6 +705,17 @@ function readConfig() {
   if (!/^\d+$/.test(portText || '') || Number(portText) > 65535) {
     fatal(`WSGW_FUNCTION_PORT must be a port number, found "${portText ?? ''}"`);
   }
+  const environmentPorts = [];
+  if (env.WSGW_ENVIRONMENT_PORTS) {
+    for (const text of env.WSGW_ENVIRONMENT_PORTS.split(',')) {
+      if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+        fatal(
+          `WSGW_ENVIRONMENT_PORTS must be port numbers separated by commas, found "${env.WSGW_ENVIRONMENT_PORTS}"`,
+        );
+      }
+      environmentPorts.push(Number(text));
+    }
+  }
   const timeoutSeconds = Number(env.AWS_LAMBDA_FUNCTION_TIMEOUT);
   const maxWorkers = Number(env.WSGW_HOST_MAX_WORKERS);
   const name = env.AWS_LAMBDA_FUNCTION_NAME || env.WSGW_FUNCTION_NAME || 'function';
@@ -501,6 +725,7 @@ function readConfig() {
     root: path.resolve(env.WSGW_HANDLER_ROOT || process.cwd()),
     host: env.WSGW_FUNCTION_HOST || '127.0.0.1',
     port: Number(portText),
+    environmentPorts,
     name,
     timeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : 29000,
     maxWorkers: Number.isInteger(maxWorkers) && maxWorkers > 0 ? maxWorkers : 16,
@@ -610,11 +835,150 @@ class WorkerPool {
     this.reasonReported = null; // why a .js handler is bundled, said once
     this.redirectsReported = new Set(); // the AWS host names a worker redirected, said once
     this.nextId = 1;
+    // One per WSGW_ENVIRONMENT_PORTS entry: {worker, pending sockets} (see "Direct environments").
+    this.slots = config.environmentPorts.map(() => ({ worker: null, pending: [] }));
+    this.frontServer = null; // serves slot connections itself while the handler cannot load
+    this.nextHandOver = 1;
   }
 
   start() {
     this.spawn();
     setInterval(() => this.checkForChanges({ always: true }), WATCH_INTERVAL_MS).unref();
+    if (this.slots.length) setInterval(() => this.watchSlots(), WATCH_INTERVAL_MS).unref();
+  }
+
+  // The gateway connects to each environment's port; the front accepts and hands the connection
+  // to that environment's worker (once per connection: the invocations on it never pass here).
+  listenSlots(frontServer) {
+    this.frontServer = frontServer;
+    this.config.environmentPorts.forEach((port, index) => {
+      const server = net.createServer({ pauseOnConnect: true }, (socket) =>
+        this.onSlotConnection(index, socket),
+      );
+      server.on('error', (error) => {
+        say(`cannot listen on ${this.config.host}:${port}: ${error.message}`);
+        process.exit(1);
+      });
+      server.listen(port, this.config.host);
+    });
+  }
+
+  onSlotConnection(index, socket) {
+    const slot = this.slots[index];
+    socket.on('error', () => {});
+    const worker = slot.worker;
+    if (worker && worker.state === 'slot' && worker.generation === this.generation) {
+      this.handOver(worker, socket);
+    } else if (this.initError) {
+      this.serveInFront(socket);
+    } else {
+      slot.pending.push(socket);
+      this.fillSlot(index);
+    }
+  }
+
+  // The front keeps its copy of the socket until the worker says it has its own: a worker that
+  // exits first never read from it, and the connection goes to another environment.
+  handOver(worker, socket) {
+    if (socket.destroyed) return;
+    const id = this.nextHandOver++;
+    worker.handed.set(id, socket);
+    worker.process.send({ type: 'connection', id }, socket, { keepOpen: true }, (error) => {
+      if (error && worker.handed.delete(id)) this.reroute(worker, socket);
+    });
+  }
+
+  reroute(worker, socket) {
+    if (socket.destroyed) return;
+    this.onSlotConnection(worker.slot, socket);
+  }
+
+  takeBack(worker) {
+    const sockets = [...worker.handed.values()];
+    worker.handed.clear();
+    for (const socket of sockets) this.reroute(worker, socket);
+  }
+
+  // While the handler cannot load, the front answers (the init error, or a retried load) and
+  // closes the connection after each answer, so the next one tries a direct environment again.
+  serveInFront(socket) {
+    if (socket.destroyed) return;
+    socket.wsgwFront = true;
+    this.frontServer.emit('connection', socket);
+    socket.resume();
+  }
+
+  fillSlot(index) {
+    const slot = this.slots[index];
+    if (slot.worker && slot.worker.state !== 'dead' && slot.worker.generation === this.generation) {
+      if (slot.worker.state === 'slot') this.flushSlot(index);
+      return;
+    }
+    slot.worker = null;
+    // An idle environment of the current code (the one kept warm) takes the slot, else a new one.
+    const idle = [...this.workers].find(
+      (w) => w.generation === this.generation && w.state === 'idle',
+    );
+    if (idle) {
+      this.promote(idle, index);
+      return;
+    }
+    // Or the one still loading (the first, started with the host), rather than a second.
+    const starting =
+      this.waiting.length === 0 &&
+      [...this.workers].find(
+        (w) => w.generation === this.generation && w.state === 'starting' && w.slot === undefined,
+      );
+    if (starting) {
+      slot.worker = starting;
+      starting.slot = index;
+      return;
+    }
+    slot.worker = this.spawn();
+    slot.worker.slot = index;
+  }
+
+  promote(worker, index) {
+    clearTimeout(worker.idleTimer);
+    worker.state = 'slot';
+    worker.slot = index;
+    worker.lastPong = Date.now();
+    this.slots[index].worker = worker;
+    this.flushSlot(index);
+  }
+
+  flushSlot(index) {
+    const slot = this.slots[index];
+    for (const socket of slot.pending.splice(0)) this.handOver(slot.worker, socket);
+  }
+
+  // A slot whose worker is gone, or that cannot load: what its waiting connections get.
+  releaseSlot(worker) {
+    if (worker.slot === undefined) return;
+    const slot = this.slots[worker.slot];
+    if (slot.worker !== worker) return;
+    slot.worker = null;
+    if (!slot.pending.length) return;
+    if (this.initError) {
+      for (const socket of slot.pending.splice(0)) this.serveInFront(socket);
+    } else {
+      this.fillSlot(worker.slot);
+    }
+  }
+
+  // A worker stuck in synchronous code answers no ping: past the function's timeout (when the
+  // gateway has given up on its invocation) it is stopped, as Lambda stops a timed-out one.
+  watchSlots() {
+    const now = Date.now();
+    for (const worker of this.workers) {
+      if (worker.state !== 'slot' && !worker.retiredSlot) continue;
+      if (now - worker.lastPong > this.config.timeoutMs + 2000) {
+        say(`an environment did not answer for ${now - worker.lastPong} ms: stopping it`);
+        worker.process.kill('SIGKILL');
+        continue;
+      }
+      if (worker.process.connected) worker.process.send({ type: 'ping' });
+    }
   }
 
   // Looks for changes before every invocation, so the next one after an edit runs the new code.
@@ -635,7 +999,13 @@ class WorkerPool {
     this.reported = null;
     this.announceLoad = true;
     for (const worker of this.workers) {
-      if (worker.state === 'busy') worker.retire = true;
+      if (worker.state === 'slot') {
+        // It may be running an invocation the front cannot see: it exits when it is done.
+        this.releaseSlot(worker);
+        worker.state = 'dead';
+        worker.retiredSlot = true;
+        if (worker.process.connected) worker.process.send({ type: 'retire' });
+      } else if (worker.state === 'busy') worker.retire = true;
       else this.stopWorker(worker);
     }
     say(
@@ -714,8 +1084,9 @@ class WorkerPool {
       if (!idle) break;
       this.assign(idle, this.waiting.shift());
     }
+    // The front's own workers: one that a direct environment's port claimed serves only that.
     const live = [...this.workers].filter(
-      (w) => w.generation === this.generation && w.state !== 'dead',
+      (w) => w.generation === this.generation && w.state !== 'dead' && w.slot === undefined,
     );
     const starting = live.filter((w) => w.state === 'starting').length;
     let missing = Math.min(this.waiting.length - starting, this.config.maxWorkers - live.length);
@@ -745,6 +1116,7 @@ class WorkerPool {
       retire: false,
       current: null,
       idleTimer: null,
+      handed: new Map(), // connections sent to the worker and not yet acknowledged
     };
     const cwd = fs.existsSync(this.config.root) ? this.config.root : process.cwd();
     worker.process = fork(this.hostFile, [WORKER_FLAG, this.config.root, this.config.handler], {
@@ -763,10 +1135,29 @@ class WorkerPool {
       this.onExit(worker, null, null);
     });
     this.workers.add(worker);
+    return worker;
   }
 
   onMessage(worker, message) {
-    if (message?.type === 'redirected') {
+    if (message?.type === 'pong') {
+      worker.lastPong = Date.now();
+    } else if (message?.type === 'adopted') {
+      worker.handed.get(message.id)?.destroy();
+      worker.handed.delete(message.id);
+    } else if (message?.type === 'exiting') {
+      if (worker.state === 'slot') worker.state = 'dead';
+      worker.retiredSlot = false;
+      this.releaseSlot(worker);
+      this.takeBack(worker);
+    } else if (message?.type === 'forward') {
+      // A direct environment that found a change: fresh code runs this invocation.
+      const invocation = { ...message.invocation, done: false };
+      this.invoke(invocation).then((answer) => {
+        if (worker.process.connected) {
+          worker.process.send({ type: 'forwarded', id: message.id, answer });
+        }
+      });
+    } else if (message?.type === 'redirected') {
       if (!this.redirectsReported.has(message.name)) {
         this.redirectsReported.add(message.name);
         say(String(message.line));
@@ -777,10 +1168,15 @@ class WorkerPool {
       if (this.announceLoad) say(`handler ${this.config.handler} loaded`);
       this.announceLoad = false;
       this.reported = null;
-      this.becomeIdle(worker);
+      if (worker.slot !== undefined && this.slots[worker.slot].worker === worker) {
+        this.promote(worker, worker.slot);
+      } else {
+        this.becomeIdle(worker);
+      }
     } else if (message?.type === 'loadError') {
       worker.state = 'dead';
       if (worker.generation === this.generation) this.failLoad(message);
+      this.releaseSlot(worker);
     } else if (message?.type === 'result') {
       const invocation = worker.current;
       worker.current = null;
@@ -862,6 +1258,8 @@ class WorkerPool {
         report: `the worker exited (${status}) while loading the handler`,
       });
     }
+    this.releaseSlot(worker);
+    this.takeBack(worker);
     this.pump();
     // Keep one environment warm, as after the first invocation.
     const live = [...this.workers].some(
@@ -946,6 +1344,8 @@ function readBody(request) {
 async function answerRequest(pool, request) {
   const url = new URL(request.url, 'http://host');
   const body = await readBody(request);
+  // The gateway's warm-up of a direct environment: it is ready, nothing runs.
+  if (url.searchParams.has('wsgw-warmup')) return { status: 204, headers: {}, body: '' };
   if (!INVOKE_PATH.test(url.pathname) || request.method !== 'POST') {
     return serviceError(
       404,
@@ -1110,7 +1510,9 @@ function runFront() {
       .catch((error) => serviceError(500, 'ServiceException', String(error?.stack || error)))
       .then(({ status, headers, body }) => {
         if (response.destroyed) return;
-        response.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
+        const head = { ...headers, 'Content-Length': Buffer.byteLength(body) };
+        if (request.socket.wsgwFront) head.Connection = 'close';
+        response.writeHead(status, head);
         response.end(body);
       });
   });
@@ -1132,6 +1534,7 @@ function runFront() {
     );
   });
   pool.start();
+  if (config.environmentPorts.length) pool.listenSlots(server);
   checkGatewayTrust();
 
   const stop = () => {

@@ -134,6 +134,62 @@ TEST(RoutesConfig, FunctionTimeoutDefaultsToTheIntegrationTimeoutLimit) {
   EXPECT_EQ(result.api->functions.at("own").timeoutMs, 900000);
 }
 
+TEST(RoutesConfig, RuntimeFunctionsTakeAConcurrencyAndAQueueBound) {
+  const LoadResult result = Parse(R"({
+    "functions": {
+      "limited": {"runtime": "nodejs", "handler": "a.handler", "concurrency": 3, "maxQueued": 0},
+      "defaults": {"runtime": "nodejs", "handler": "a.handler"}
+    },
+    "routes": {"$default": {"function": "limited"}, "x": {"function": "defaults"}}
+  })");
+  ASSERT_TRUE(result.api.has_value()) << testing::PrintToString(Strings(result));
+  const FunctionConfig& limited = result.api->functions.at("limited");
+  EXPECT_EQ(ConcurrencyOf(limited), 3);
+  EXPECT_EQ(MaxQueuedOf(limited), 0);
+  const FunctionConfig& defaults = result.api->functions.at("defaults");
+  EXPECT_EQ(ConcurrencyOf(defaults), DefaultConcurrency());
+  EXPECT_GE(DefaultConcurrency(), 2);
+  EXPECT_LE(DefaultConcurrency(), 16);
+  EXPECT_EQ(MaxQueuedOf(defaults), kQueuedPerEnvironment * DefaultConcurrency());
+
+  FunctionConfig legacy;
+  legacy.env["WSGW_HOST_MAX_WORKERS"] = "1";
+  EXPECT_EQ(ConcurrencyOf(legacy), 1);
+  legacy.env["WSGW_HOST_MAX_WORKERS"] = "x1";
+  EXPECT_EQ(ConcurrencyOf(legacy), DefaultConcurrency());
+  legacy.concurrency = 5;
+  EXPECT_EQ(ConcurrencyOf(legacy), 5);
+}
+
+TEST(RoutesConfig, RefusesABadConcurrencyOrQueueBound) {
+  const LoadResult result = Parse(R"({
+    "functions": {
+      "zero": {"runtime": "nodejs", "handler": "a.handler", "concurrency": 0},
+      "big": {"runtime": "nodejs", "handler": "a.handler", "concurrency": 65},
+      "text": {"runtime": "python", "handler": "a.handler", "concurrency": "2"},
+      "real": {"runtime": "nodejs", "handler": "a.handler", "concurrency": 1.5},
+      "negative": {"runtime": "nodejs", "handler": "a.handler", "maxQueued": -1},
+      "url": {"url": "http://127.0.0.1:9000/", "concurrency": 2}
+    },
+    "routes": {"$default": {"function": "zero"}}
+  })");
+  EXPECT_FALSE(result.api.has_value());
+  const std::vector<std::string> problems = Strings(result);
+  auto has = [&](const std::string& text) {
+    for (const std::string& p : problems) {
+      if (p.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("$.functions.zero.concurrency: expected an integer from 1 to 64, found a number (0)"))
+      << testing::PrintToString(problems);
+  EXPECT_TRUE(has("$.functions.big.concurrency: expected an integer from 1 to 64"));
+  EXPECT_TRUE(has("$.functions.text.concurrency: expected an integer from 1 to 64, found \"2\""));
+  EXPECT_TRUE(has("$.functions.real.concurrency: expected an integer from 1 to 64"));
+  EXPECT_TRUE(has("$.functions.negative.maxQueued: expected an integer from 0 to 100000"));
+  EXPECT_TRUE(has("$.functions.url.concurrency: expected \"concurrency\" only on a \"runtime\" function"));
+}
+
 TEST(RoutesConfig, ResolvesRelativeProgramPathsAgainstTheRoutesFolder) {
   const LoadResult result = Parse(R"({
     "functions": {
@@ -302,7 +358,8 @@ TEST(RoutesConfig, ReportsEveryBadFunction) {
           "\"runtime\", found \"app.handler\"",
       file +
           ": $.functions.typo.timeout: expected one of the keys \"url\", \"command\", "
-          "\"runtime\", \"handler\", \"timeoutMs\" or \"env\", found an unknown key \"timeout\"",
+          "\"runtime\", \"handler\", \"timeoutMs\", \"env\", \"concurrency\" or \"maxQueued\", found "
+          "an unknown key \"timeout\"",
       file +
           ": $.functions.urlEnv.env: expected no \"env\" on a \"url\" function (the gateway "
           "does not start it), found an object",
@@ -489,7 +546,8 @@ TEST(RoutesConfig, RejectsUnknownKeysAtEveryLevelListingTheAllowedOnes) {
           "\"maxFrameBytes\", \"idleTimeoutSeconds\", \"maxConnectionSeconds\" or "
           "\"integrationTimeoutMs\", found an unknown key \"maxMessageSize\"",
           "routes.json: $.functions.f.timout: expected one of the keys \"url\", \"command\", "
-          "\"runtime\", \"handler\", \"timeoutMs\" or \"env\", found an unknown key \"timout\"",
+          "\"runtime\", \"handler\", \"timeoutMs\", \"env\", \"concurrency\" or \"maxQueued\", found "
+          "an unknown key \"timout\"",
           "routes.json: $.routes.$default.integration: expected one of the keys \"function\", "
           "\"routeResponse\" or \"authorizer\", found an unknown key \"integration\""}));
 }
