@@ -20,6 +20,7 @@
 #include "api/lambda_event.h"
 #include "api/routes_config.h"
 #include "base/log.h"
+#include "server/client_frame_guard.h"
 #include "server/loop_timer.h"
 #include "server/server_context.h"
 
@@ -45,6 +46,7 @@ struct Session {
   ConnectionContext context;
   std::optional<std::string> subprotocol;
   lws* wsi = nullptr;
+  int fd = -1;  // the descriptor lws reads, whose bytes the frame guard checks
   int64_t lastActiveMs = 0;
   // Its entry in Sessions' deadlines, while one is set.
   std::optional<std::multimap<int64_t, Session*>::iterator> deadline;
@@ -72,7 +74,7 @@ struct Session {
 
 class Sessions {
  public:
-  explicit Sessions(ServerContext& server) : server_(server) {}
+  explicit Sessions(ServerContext& server);
   Sessions(const Sessions&) = delete;
   Sessions& operator=(const Sessions&) = delete;
 
@@ -87,7 +89,9 @@ class Sessions {
   std::function<void()> afterClose;
 
   // A connection $connect accepted, whose upgrade lws is about to replay on descriptor `fd`.
-  Session* AddUpgrading(std::unique_ptr<Session> session, int fd);
+  // `early` (frames that came with the upgrade) is cut before the first one that breaks
+  // RFC 6455; the connection is then closed with that violation's code once it is open.
+  Session* AddUpgrading(std::unique_ptr<Session> session, int fd, std::string* early);
   // The replay could not be handed to lws: forget `fd`, and the session if lws never took it.
   void AbandonUpgrade(Session* session, int fd);
 
@@ -118,6 +122,8 @@ class Sessions {
   int CloseFromReceive(Session* session, int code, const std::string& reason,
                        const std::string& why, std::vector<LogField> fields);
   void Dispatch(Session* session, std::string body);
+  // A frame ClientFrameGuard refused (posted from lws's read of the connection).
+  void OnFrameViolation(const std::string& id, const FrameViolation& violation);
   void ScheduleDeadline(Session* session);
   void ForgetDeadline(Session* session);
   void ArmDeadlineTimer();
@@ -132,6 +138,7 @@ class Sessions {
   // timer per connection goes into lws's sorted list, whose insert walks the timers before it:
   // opening 10,000 connections spent most of its time there.
   std::multimap<int64_t, Session*> deadlines_;
+  ClientFrameGuard frameGuard_;
   LoopTimer deadlineTimer_{this, [](void* self) { static_cast<Sessions*>(self)->OnDeadlines(); }};
 };
 
