@@ -27,7 +27,7 @@ bool IsSendableCloseCode(int code) {
 
 void WebSocketFrameChecker::Fail(int code, std::string reason, std::string detail) {
   stage_ = Stage::kFailed;
-  violation_ = FrameViolation{code, std::move(reason), std::move(detail)};
+  violation_ = FrameViolation{code, std::move(reason), std::move(detail), messages_};
 }
 
 bool WebSocketFrameChecker::CheckHeader() {
@@ -169,6 +169,7 @@ size_t WebSocketFrameChecker::Feed(const unsigned char* data, size_t size) {
         closed_ = true;
         stage_ = Stage::kClosed;
       } else {
+        if ((opcode_ & 0x8) == 0 && fin_) ++messages_;
         stage_ = Stage::kHeader;
       }
     }

@@ -17,6 +17,8 @@ struct FrameViolation {
   int code = 0;        // the close code to send: 1002, 1007 or 1009
   std::string reason;  // the close frame's reason, and $disconnect's disconnectReason
   std::string detail;  // for the log: what exactly the client sent
+  // Whole data messages the client sent before the violating frame: they are still delivered.
+  uint64_t messagesBefore = 0;
 };
 
 class WebSocketFrameChecker {
@@ -55,6 +57,7 @@ class WebSocketFrameChecker {
   bool fin_ = false;
   bool inMessage_ = false;  // a fragmented data message waits for its continuation
   uint64_t messageBytes_ = 0;
+  uint64_t messages_ = 0;  // data messages completed (their final frame's last byte seen)
   std::string control_;  // the unmasked payload of the control frame being received
   bool closed_ = false;
   std::optional<FrameViolation> violation_;

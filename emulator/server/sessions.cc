@@ -71,8 +71,7 @@ void Sessions::OnEstablished(Session* session, lws* wsi) {
   session->state = Session::State::kOpen;
   session->lastActiveMs = NowMs();
   ScheduleDeadline(session);
-  // Frames that came with the upgrade broke RFC 6455 (OnFrameViolation ran before lws had it).
-  if (session->closeCode != 0) RequestClose(session, session->closeCode, session->closeReason);
+  CloseForViolationIfDue(session);  // frames that came with the upgrade broke RFC 6455
 }
 
 void Sessions::OnPeerClose(Session* session, const void* in, size_t length) {
@@ -121,16 +120,21 @@ int Sessions::CloseFromReceive(Session* session, int code, const std::string& re
 
 void Sessions::OnFrameViolation(const std::string& id, const FrameViolation& violation) {
   Session* session = Find(id);
-  if (session == nullptr || session->closeRequested) return;
+  if (session == nullptr || session->closeRequested || session->violation) return;
   Log::Warn(violation.detail + " (close " + std::to_string(violation.code) + ")",
             {Str("connectionId", id), Str("closeReason", violation.reason)});
-  if (session->wsi == nullptr) {
-    // Not open yet (lws has not finished the upgrade): its close waits for ESTABLISHED.
-    session->closeCode = violation.code;
-    session->closeReason = violation.reason;
+  session->violation = violation;
+  CloseForViolationIfDue(session);
+}
+
+void Sessions::CloseForViolationIfDue(Session* session) {
+  // lws may still hold bytes before the violating frame (those that came with the upgrade are
+  // parsed after it): the messages in them are routed first, as they would have been anyway.
+  if (!session->violation || session->wsi == nullptr ||
+      session->messagesReceived < session->violation->messagesBefore) {
     return;
   }
-  RequestClose(session, violation.code, violation.reason);
+  RequestClose(session, session->violation->code, session->violation->reason);
 }
 
 int Sessions::OnReceive(Session* session, const char* data, size_t length) {
@@ -168,6 +172,8 @@ int Sessions::OnReceive(Session* session, const char* data, size_t length) {
                               "text message that is not valid UTF-8", {});
     }
     Dispatch(session, std::move(body));
+    ++session->messagesReceived;
+    CloseForViolationIfDue(session);
   }
   return 0;
 }

@@ -61,6 +61,10 @@ struct Session {
   std::string message;        // text frames of a message being assembled
   size_t frameRemaining = 0;  // bytes still to come of the frame being received
 
+  uint64_t messagesReceived = 0;  // data messages lws delivered whole (final fragments)
+  // A violation the frame guard found, waiting for the messages before it to be delivered.
+  std::optional<FrameViolation> violation;
+
   bool closeRequested = false;  // a server-side close waiting for the outbound queue to drain
   int closeCode = 0;            // set when the gateway (not the client) ends the connection
   std::string closeReason;
@@ -124,6 +128,8 @@ class Sessions {
   void Dispatch(Session* session, std::string body);
   // A frame ClientFrameGuard refused (posted from lws's read of the connection).
   void OnFrameViolation(const std::string& id, const FrameViolation& violation);
+  // Closes for the session's violation once lws has delivered every message before it.
+  void CloseForViolationIfDue(Session* session);
   void ScheduleDeadline(Session* session);
   void ForgetDeadline(Session* session);
   void ArmDeadlineTimer();
