@@ -29,6 +29,11 @@ size_t ClientFrameGuard::Watch(int fd, const std::string& connection_id, int max
       fd, Watched{connection_id, WebSocketFrameChecker(static_cast<uint64_t>(max_frame_bytes),
                                                        static_cast<uint64_t>(max_message_bytes))});
   (void)added;
+  struct stat info;
+  if (fstat(fd, &info) == 0) {
+    it->second.device = info.st_dev;
+    it->second.inode = info.st_ino;
+  }
   size_t allowed = it->second.checker.Feed(reinterpret_cast<const unsigned char*>(early.data()),
                                            early.size());
   if (allowed < early.size()) Report(it->second);
@@ -36,6 +41,11 @@ size_t ClientFrameGuard::Watch(int fd, const std::string& connection_id, int max
 }
 
 void ClientFrameGuard::Forget(int fd) { watched_.erase(fd); }
+
+bool ClientFrameGuard::SameSocket(int fd, const Watched& watched) {
+  struct stat info;
+  return fstat(fd, &info) == 0 && info.st_dev == watched.device && info.st_ino == watched.inode;
+}
 
 void ClientFrameGuard::Report(const Watched& watched) {
   if (onViolation_ && watched.checker.violation()) {
@@ -47,6 +57,10 @@ ssize_t ClientFrameGuard::Receive(int fd, void* buffer, size_t length, int flags
   auto it = watched_.find(fd);
   if (it == watched_.end() || (flags & MSG_PEEK) != 0) return RealRecv(fd, buffer, length, flags);
   WebSocketFrameChecker& checker = it->second.checker;
+  if (checker.violation() && !SameSocket(fd, it->second)) {
+    watched_.erase(it);
+    return RealRecv(fd, buffer, length, flags);
+  }
   if (checker.violation()) {
     // Being closed for a violation: what follows is read (so the descriptor stops being
     // readable) and dropped; an end of stream or an error still reaches lws.
@@ -59,6 +73,10 @@ ssize_t ClientFrameGuard::Receive(int fd, void* buffer, size_t length, int flags
   if (n <= 0 || checker.closed()) return n;
   size_t allowed = checker.Feed(static_cast<const unsigned char*>(buffer), static_cast<size_t>(n));
   if (allowed == static_cast<size_t>(n)) return n;
+  if (!SameSocket(fd, it->second)) {
+    watched_.erase(it);
+    return n;
+  }
   Report(it->second);
   if (allowed == 0) {
     errno = EAGAIN;

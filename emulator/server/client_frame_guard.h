@@ -11,6 +11,7 @@
 // never spins the loop, and lws never parses them.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -48,7 +49,13 @@ class ClientFrameGuard {
   struct Watched {
     std::string connectionId;
     WebSocketFrameChecker checker;
+    // The socket's identity: a descriptor number lws closed without Forget (a wsi that died
+    // before the gateway heard of it) may be reused by any socket, which must then pass
+    // untouched. Checked only where a byte would be withheld.
+    dev_t device = 0;
+    ino_t inode = 0;
   };
+  static bool SameSocket(int fd, const Watched& watched);
   void Report(const Watched& watched);
 
   OnViolation onViolation_;
