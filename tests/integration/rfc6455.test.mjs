@@ -228,6 +228,18 @@ describe('what comes before and after a violation', () => {
     await assertDisconnect(functions, client.connectionId, 1000, 'done', 5000);
   });
 
+  test('permessage-deflate offered by the client is not negotiated, so RSV1 stays a violation', T, async () => {
+    const tag = `rfc-deflate-${process.pid}`;
+    const raw = await rawWebSocket(gateway.port, `/dev?tag=${tag}`,
+      { extra: ['Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits'] });
+    assert.equal(raw.response.headers['sec-websocket-extensions'], undefined,
+      'the gateway accepted an extension: RSV1 would then be legal on compressed data frames');
+    const record = await functions.waitForEvent(
+      (r) => isEvent('CONNECT')(r) && r.event.queryStringParameters?.tag === tag, 5000);
+    await assertClosedWith({ raw, connectionId: record.event.requestContext.connectionId },
+      encodeFrame({ rsv: 4, payload: 'x' }), 1002);
+  });
+
   test('private and registered close codes from the client are accepted and carried to $disconnect', T, async () => {
     for (const code of [1001, 1011, 3000, 4999]) {
       const client = await openRaw();
