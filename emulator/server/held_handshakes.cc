@@ -461,7 +461,8 @@ void HeldHandshakes::OnConnectVerdict(const std::string& id, const ConnectVerdic
   }
 
   session->subprotocol = verdict.subprotocol;
-  std::string replay = WithoutSubprotocolHeader(held->head_) + held->early_;
+  std::string head = WithoutSubprotocolHeader(held->head_);
+  std::string early = held->early_;
   int copy = server_.CopyForLws(held->fd_);
   held->state_ = HeldHandshake::State::kHandedOver;
   lws_set_timeout(held->wsi_, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);  // frees `held`
@@ -470,7 +471,8 @@ void HeldHandshakes::OnConnectVerdict(const std::string& id, const ConnectVerdic
     sessions_.FireDisconnect(*session->api, session->context, 1006, kReasonAbnormal);
     return;
   }
-  Session* accepted = sessions_.AddUpgrading(std::move(session), copy);
+  Session* accepted = sessions_.AddUpgrading(std::move(session), copy, &early);
+  std::string replay = head + early;
   // lws may run the whole upgrade (CONFIRM_UPGRADE ... ESTABLISHED) inside this call.
   if (lws_adopt_socket_vhost_readbuf(server_.vhost, copy, replay.data(), replay.size()) ==
       nullptr) {

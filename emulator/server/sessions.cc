@@ -15,9 +15,18 @@ inline constexpr int kCloseDrainSeconds = 2;
 
 }  // namespace
 
-Session* Sessions::AddUpgrading(std::unique_ptr<Session> session, int fd) {
+Sessions::Sessions(ServerContext& server)
+    : server_(server),
+      frameGuard_([this](const std::string& id, const FrameViolation& violation) {
+        server_.Post([this, id, violation] { OnFrameViolation(id, violation); });
+      }) {}
+
+Session* Sessions::AddUpgrading(std::unique_ptr<Session> session, int fd, std::string* early) {
   Session* added = session.get();
   std::string id = session->context.connectionId;
+  const Limits& limits = session->api->limits;
+  session->fd = fd;
+  early->resize(frameGuard_.Watch(fd, id, limits.maxFrameBytes, limits.maxMessageBytes, *early));
   sessions_[id] = std::move(session);
   upgradesByFd_[fd] = id;
   return added;
@@ -25,6 +34,7 @@ Session* Sessions::AddUpgrading(std::unique_ptr<Session> session, int fd) {
 
 void Sessions::AbandonUpgrade(Session* session, int fd) {
   upgradesByFd_.erase(fd);
+  frameGuard_.Forget(fd);
   if (session->state == Session::State::kUpgrading) {
     FireDisconnect(*session->api, session->context, 1006, kReasonAbnormal);
     Erase(session);
@@ -61,6 +71,7 @@ void Sessions::OnEstablished(Session* session, lws* wsi) {
   session->state = Session::State::kOpen;
   session->lastActiveMs = NowMs();
   ScheduleDeadline(session);
+  CloseForViolationIfDue(session);  // frames that came with the upgrade broke RFC 6455
 }
 
 void Sessions::OnPeerClose(Session* session, const void* in, size_t length) {
@@ -88,6 +99,7 @@ void Sessions::CloseAllOpen(int code, const std::string& reason) {
 
 void Sessions::Erase(Session* session) {
   ForgetDeadline(session);
+  if (session->fd >= 0) frameGuard_.Forget(session->fd);
   sessions_.erase(session->context.connectionId);
 }
 
@@ -104,6 +116,25 @@ int Sessions::CloseFromReceive(Session* session, int code, const std::string& re
                    reinterpret_cast<unsigned char*>(session->closeReason.data()),
                    session->closeReason.size());
   return -1;
+}
+
+void Sessions::OnFrameViolation(const std::string& id, const FrameViolation& violation) {
+  Session* session = Find(id);
+  if (session == nullptr || session->closeRequested || session->violation) return;
+  Log::Warn(violation.detail + " (close " + std::to_string(violation.code) + ")",
+            {Str("connectionId", id), Str("closeReason", violation.reason)});
+  session->violation = violation;
+  CloseForViolationIfDue(session);
+}
+
+void Sessions::CloseForViolationIfDue(Session* session) {
+  // lws may still hold bytes before the violating frame (those that came with the upgrade are
+  // parsed after it): the messages in them are routed first, as they would have been anyway.
+  if (!session->violation || session->wsi == nullptr ||
+      session->messagesReceived < session->violation->messagesBefore) {
+    return;
+  }
+  RequestClose(session, session->violation->code, session->violation->reason);
 }
 
 int Sessions::OnReceive(Session* session, const char* data, size_t length) {
@@ -141,6 +172,8 @@ int Sessions::OnReceive(Session* session, const char* data, size_t length) {
                               "text message that is not valid UTF-8", {});
     }
     Dispatch(session, std::move(body));
+    ++session->messagesReceived;
+    CloseForViolationIfDue(session);
   }
   return 0;
 }

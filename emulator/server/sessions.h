@@ -20,6 +20,7 @@
 #include "api/lambda_event.h"
 #include "api/routes_config.h"
 #include "base/log.h"
+#include "server/client_frame_guard.h"
 #include "server/loop_timer.h"
 #include "server/server_context.h"
 
@@ -45,6 +46,7 @@ struct Session {
   ConnectionContext context;
   std::optional<std::string> subprotocol;
   lws* wsi = nullptr;
+  int fd = -1;  // the descriptor lws reads, whose bytes the frame guard checks
   int64_t lastActiveMs = 0;
   // Its entry in Sessions' deadlines, while one is set.
   std::optional<std::multimap<int64_t, Session*>::iterator> deadline;
@@ -59,6 +61,10 @@ struct Session {
   std::string message;        // text frames of a message being assembled
   size_t frameRemaining = 0;  // bytes still to come of the frame being received
 
+  uint64_t messagesReceived = 0;  // data messages lws delivered whole (final fragments)
+  // A violation the frame guard found, waiting for the messages before it to be delivered.
+  std::optional<FrameViolation> violation;
+
   bool closeRequested = false;  // a server-side close waiting for the outbound queue to drain
   int closeCode = 0;            // set when the gateway (not the client) ends the connection
   std::string closeReason;
@@ -72,7 +78,7 @@ struct Session {
 
 class Sessions {
  public:
-  explicit Sessions(ServerContext& server) : server_(server) {}
+  explicit Sessions(ServerContext& server);
   Sessions(const Sessions&) = delete;
   Sessions& operator=(const Sessions&) = delete;
 
@@ -87,7 +93,9 @@ class Sessions {
   std::function<void()> afterClose;
 
   // A connection $connect accepted, whose upgrade lws is about to replay on descriptor `fd`.
-  Session* AddUpgrading(std::unique_ptr<Session> session, int fd);
+  // `early` (frames that came with the upgrade) is cut before the first one that breaks
+  // RFC 6455; the connection is then closed with that violation's code once it is open.
+  Session* AddUpgrading(std::unique_ptr<Session> session, int fd, std::string* early);
   // The replay could not be handed to lws: forget `fd`, and the session if lws never took it.
   void AbandonUpgrade(Session* session, int fd);
 
@@ -118,6 +126,10 @@ class Sessions {
   int CloseFromReceive(Session* session, int code, const std::string& reason,
                        const std::string& why, std::vector<LogField> fields);
   void Dispatch(Session* session, std::string body);
+  // A frame ClientFrameGuard refused (posted from lws's read of the connection).
+  void OnFrameViolation(const std::string& id, const FrameViolation& violation);
+  // Closes for the session's violation once lws has delivered every message before it.
+  void CloseForViolationIfDue(Session* session);
   void ScheduleDeadline(Session* session);
   void ForgetDeadline(Session* session);
   void ArmDeadlineTimer();
@@ -132,6 +144,7 @@ class Sessions {
   // timer per connection goes into lws's sorted list, whose insert walks the timers before it:
   // opening 10,000 connections spent most of its time there.
   std::multimap<int64_t, Session*> deadlines_;
+  ClientFrameGuard frameGuard_;
   LoopTimer deadlineTimer_{this, [](void* self) { static_cast<Sessions*>(self)->OnDeadlines(); }};
 };
 

@@ -149,6 +149,32 @@ export function encodeFrame({ opcode = 1, payload = Buffer.alloc(0), fin = true,
   return Buffer.concat([Buffer.from(header), key, masked]);
 }
 
+// A frame header alone, declaring `length` payload bytes (a Number or BigInt) that never follow:
+// what a client announcing a huge frame sends first. The 64-bit length form is used for lengths
+// over 65535, or always with `long64`.
+export function frameHeader({ opcode = 1, length, fin = true, mask = true, rsv = 0, long64 = false } = {}) {
+  const big = BigInt(length);
+  const bytes = [(fin ? 0x80 : 0) | (rsv << 4) | opcode];
+  const maskBit = mask ? 0x80 : 0;
+  if (big < 126n && !long64) {
+    bytes.push(maskBit | Number(big));
+  } else if (big < 65536n && !long64) {
+    bytes.push(maskBit | 126, Number(big >> 8n), Number(big & 0xffn));
+  } else {
+    bytes.push(maskBit | 127);
+    for (let shift = 56n; shift >= 0n; shift -= 8n) bytes.push(Number((big >> shift) & 0xffn));
+  }
+  const header = Buffer.from(bytes);
+  return mask ? Buffer.concat([header, randomBytes(4)]) : header;
+}
+
+// A close frame's body: the code (2 bytes, big-endian) and the reason.
+export function closeBody(code, reason = '') {
+  const body = Buffer.alloc(2);
+  body.writeUInt16BE(code);
+  return Buffer.concat([body, Buffer.isBuffer(reason) ? reason : Buffer.from(reason, 'utf8')]);
+}
+
 // Server frames (unmasked) found in `buffer`: [{opcode, fin, payload}], stopping at a partial one.
 export function decodeFrames(buffer) {
   const frames = [];
