@@ -1120,13 +1120,6 @@ bool ExpandSamWebSocketApis(Json::Value* root, std::map<std::string, std::string
 
 }  // namespace
 
-bool LooksLikeCloudFormation(const std::string& text) {
-  YamlError error;
-  std::optional<YamlDocument> doc = ParseYamlDocument(text, &error);
-  return doc && doc->root.isObject() &&
-         (doc->root.isMember("Resources") || doc->root.isMember("AWSTemplateFormatVersion"));
-}
-
 ProjectResult ImportDocument(
     const std::string& text, const std::string& file, const std::string& dir,
     const std::string& what,

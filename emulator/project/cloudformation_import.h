@@ -63,10 +63,6 @@ ProjectResult ImportDocument(
 ProjectResult ImportGeneratedTemplate(const GeneratedTemplate& generated, const std::string& file,
                                       const std::string& dir, const ProjectOptions& options);
 
-// Whether the text is a CloudFormation template: a top-level Resources or
-// AWSTemplateFormatVersion.
-bool LooksLikeCloudFormation(const std::string& text);
-
 // `file` names the template in problems; `dir` is its folder (CodeUri and assets resolve there).
 ProjectResult ParseCloudFormation(const std::string& text, const std::string& file,
                                   const std::string& dir, const ProjectOptions& options);

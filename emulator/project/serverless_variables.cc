@@ -339,14 +339,7 @@ VariableResolver::Found VariableResolver::Lookup(const std::string& reference,
     return Found::kValue;
   };
   if (source == "self") return SelfAt(address, path, origin, depth, out);
-  if (source == "opt") {
-    if (address == "stage") {
-      *out = Stage();
-      return sources_.options.count("stage") != 0 ? Found::kValue : Found::kMissing;
-    }
-    if (address == "region" && sources_.options.count("region") == 0) return Found::kMissing;
-    return from_map(sources_.options);
-  }
+  if (source == "opt") return from_map(sources_.options);  // stage, region: --stage, AWS::Region
   if (source == "env") return from_map(sources_.environment);
   if (source == "sls" && address == "stage") {
     *out = Stage();
