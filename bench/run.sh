@@ -4,7 +4,7 @@
 # ratios wsgw / peer. A benchmark is a program, not a test: it reports what it saw and exits 0
 # unless it could not run at all.
 #
-#   bench/run.sh SCENARIO        # echo-cpp echo-node echo-mgmt broadcast-cpp broadcast-node
+#   bench/run.sh SCENARIO        # echo-cpp echo-node echo-python echo-mgmt broadcast-cpp broadcast-node
 #                                # churn idle mgmt-post echo-tls
 #   (echo-tls: the C++ echo over ws:// and over wss:// against the same wsgw, and the ratio)
 #   bench/run.sh --list
@@ -35,7 +35,7 @@ rate=${BENCH_RATE:-5000}
 broadcast_clients=${BENCH_BROADCAST_CLIENTS:-1000}
 idle_conns=${BENCH_IDLE_CONNS:-10000}
 churn_slots=${BENCH_CHURN_SLOTS:-20}
-scenarios="echo-cpp echo-node echo-mgmt broadcast-cpp broadcast-node churn idle mgmt-post echo-tls"
+scenarios="echo-cpp echo-node echo-python echo-mgmt broadcast-cpp broadcast-node churn idle mgmt-post echo-tls"
 
 usage() {
   echo "usage: bench/run.sh SCENARIO   (one of: $scenarios)" >&2
@@ -92,12 +92,12 @@ build_if_needed() {
     broadcast_handler >"$work/build.log" 2>&1 || { tail -30 "$work/build.log" >&2; exit 1; }
 }
 
-# The service folder both emulators load the Node.js handlers from: the same files, and the same
+# The service folder both emulators load the handlers from: the same files, and the same
 # AWS SDK (the peer's pinned one, else the integration tests' copy).
 prepare_service() {
   local svc=$work/svc
   mkdir -p "$svc/handlers"
-  cp "$bench"/handlers/*.mjs "$bench/handlers/package.json" "$svc/handlers/"
+  cp "$bench"/handlers/*.mjs "$bench"/handlers/*.py "$bench/handlers/package.json" "$svc/handlers/"
   if [[ -d $peer_dir/node_modules/@aws-sdk/client-apigatewaymanagementapi ]]; then
     ln -sfn "$peer_dir/node_modules" "$svc/node_modules"
   elif [[ -d $root/tests/node_modules/@aws-sdk/client-apigatewaymanagementapi ]]; then
@@ -145,6 +145,14 @@ EOF
   "functions": { "fanout": { "command": ["$bin/broadcast_handler"] } },
   "routes": { "\$connect": { "function": "fanout" }, "\$disconnect": { "function": "fanout" },
               "\$default": { "function": "fanout" } } }
+EOF
+      ;;
+    python-echo)
+      cat <<EOF
+{ "name": "bench", "stage": "dev",
+  "functions": { "fn": { "runtime": "python", "handler": "handlers/echo.handler" } },
+  "routes": { "\$connect": { "function": "fn" }, "\$disconnect": { "function": "fn" },
+              "\$default": { "function": "fn", "routeResponse": true } } }
 EOF
       ;;
     node-echo | node-reply | node-broadcast)
@@ -197,7 +205,7 @@ start_wsgw() {
 sls_pid=
 sls_url=
 start_sls() {
-  local mode=$1 file=$2 two_way=$3
+  local mode=$1 file=$2 two_way=$3 runtime=${4:-nodejs20.x}
   local dir=$work/svc port http_port lambda_port
   port=$(free_port) && http_port=$(free_port) && lambda_port=$(free_port) || return 1
   local response=""
@@ -207,7 +215,7 @@ service: wsgw-bench
 frameworkVersion: '3'
 provider:
   name: aws
-  runtime: nodejs20.x
+  runtime: $runtime
   region: us-east-1
   stage: local
   websocketsApiRouteSelectionExpression: \$request.body.action
@@ -270,11 +278,12 @@ metric() {  # metric TARGET NAME -> value, or nothing
     sub("value=", "", $5); print $5; exit }' "$results"
 }
 
+connect_args=()
 echo_runs() {  # echo_runs TARGET URL CPU-ARGS...: max throughput, then latency at $rate
   local target=$1 url=$2
   shift 2
   load "$target-max" --url "$url" --connections "$conns" --rate 0 --duration "$duration" \
-    --warmup "$warmup" "$@"
+    --warmup "$warmup" "${connect_args[@]}" "$@"
   local max
   max=$(metric "$target-max" throughput)
   if [[ -z $max ]] || awk -v m="$max" -v r="$rate" 'BEGIN { exit !(m < r) }'; then
@@ -282,7 +291,7 @@ echo_runs() {  # echo_runs TARGET URL CPU-ARGS...: max throughput, then latency 
     return
   fi
   load "$target" --url "$url" --connections "$conns" --rate "$rate" --duration "$duration" \
-    --warmup "$warmup" "$@"
+    --warmup "$warmup" "${connect_args[@]}" "$@"
 }
 
 peer_ok() {
@@ -290,8 +299,8 @@ peer_ok() {
   install_peer
 }
 
-run_echo() {  # run_echo WSGW_KIND NODE_FILE TWO_WAY WITH_FLOOR
-  local kind=$1 file=$2 two_way=$3 with_floor=$4
+run_echo() {  # run_echo WSGW_KIND HANDLER_FILE TWO_WAY WITH_FLOOR [SLS_RUNTIME]
+  local kind=$1 file=$2 two_way=$3 with_floor=$4 runtime=${5:-nodejs20.x}
   if start_wsgw "$kind"; then
     echo_runs wsgw "$gateway_url" --cpu-pid server="$gateway_pid" \
       --cpu-tree server_and_functions="$gateway_pid"
@@ -305,7 +314,11 @@ run_echo() {  # run_echo WSGW_KIND NODE_FILE TWO_WAY WITH_FLOOR
   local mode
   for mode in sls sls-inproc; do
     peer_ok "$mode" || continue
-    if start_sls "$mode" "$file" "$two_way"; then
+    if [[ $mode == sls-inproc && $runtime != nodejs* ]]; then
+      note "$mode" "not run: --useInProcess runs Node.js handlers only"
+      continue
+    fi
+    if start_sls "$mode" "$file" "$two_way" "$runtime"; then
       echo_runs "$mode" "$sls_url" --cpu-tree server_and_functions="$sls_pid"
       stop_pid "$sls_pid"
     else
@@ -486,6 +499,12 @@ fi
 case $scenario in
   echo-cpp) run_echo cpp-echo echo true yes ;;
   echo-node) run_echo node-echo echo true yes ;;
+  echo-python)
+    # serverless-offline's Python runner starts a Python process per concurrent invocation, seconds
+    # each on 2 cores: 50 simultaneous $connects time out there, 10 (given a minute) open.
+    conns=${BENCH_CONNS:-10} connect_args=(--connect-timeout 120)
+    run_echo python-echo echo true no python3.11
+    ;;
   echo-mgmt) run_echo node-reply reply false no ;;
   broadcast-cpp) run_broadcast cpp-broadcast ;;
   broadcast-node) run_broadcast node-broadcast ;;

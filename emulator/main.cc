@@ -375,6 +375,20 @@ bool WriteFileAtomically(const std::string& path, const std::string& content, st
   return true;
 }
 
+// What the gateway itself writes where a function's hosts may look for changes (a ready file or a
+// data folder inside the project): WSGW_RELOAD_IGNORE, inherited by every function process, tells
+// the Node.js and Python hosts not to reload the handler for them (lambda-bridge/hosts/README.md).
+void ExportReloadIgnores(const Arguments& args) {
+  std::string ignores;
+  if (const char* user = std::getenv("WSGW_RELOAD_IGNORE"); user != nullptr) ignores = user;
+  auto add = [&ignores](const std::string& entry) {
+    ignores += (ignores.empty() ? "" : ",") + std::filesystem::absolute(entry).lexically_normal().string();
+  };
+  if (!args.readyFile.empty()) add(args.readyFile + "*");  // with its temporary file
+  add(args.dataDir.empty() ? DefaultDataDir() : args.dataDir);
+  setenv("WSGW_RELOAD_IGNORE", ignores.c_str(), 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -444,6 +458,7 @@ int main(int argc, char** argv) {
 
   // Started functions get their ports now, so that the gateway knows every function's url.
   std::vector<wsgw::StartedFunction> started = wsgw::AssignPorts(apis);
+  ExportReloadIgnores(args);
 
   std::string dynamodb_path = ":memory:";
   if (!args.dynamodbInMemory) {

@@ -179,12 +179,9 @@ async function runWorker(appRoot, handlerString) {
 // and this environment exits, so the gateway's next connection reaches a new one.
 class DirectEnvironment {
   constructor({ appRoot, snapshot, inputs, run }) {
-    this.appRoot = appRoot;
     this.config = readConfig();
-    this.snapshot = snapshot;
-    for (const file of inputs) this.snapshot.set(file, fileSignature(file));
-    this.inputs = inputs;
-    this.lastScan = { at: Date.now(), tookMs: 0 };
+    for (const file of inputs) snapshot.set(file, fileSignature(file));
+    this.watch = new TreeWatch(appRoot, snapshot, inputs);
     this.run = run;
     this.retired = false;
     this.busy = false;
@@ -225,16 +222,6 @@ class DirectEnvironment {
     socket.resume();
   }
 
-  changed() {
-    const now = Date.now();
-    const { at, tookMs } = this.lastScan;
-    if (tookMs > SLOW_SCAN_MS && now - at < Math.max(50, tookMs * 10)) return false;
-    const snapshot = snapshotTree(this.appRoot);
-    for (const file of this.inputs) snapshot.set(file, fileSignature(file));
-    this.lastScan = { at: now, tookMs: Date.now() - now };
-    return firstChange(this.snapshot, snapshot) !== null;
-  }
-
   retire() {
     this.retired = true;
     if (!this.busy && this.turns.length === 0) process.exit(0);
@@ -267,7 +254,11 @@ class DirectEnvironment {
     if (this.busy || this.turns.length === 0) return;
     const turn = this.turns.shift();
     this.busy = true;
-    const { invocation, resolve, response } = turn;
+    this.watch.whenSettled(() => this.start(turn));
+  }
+
+  // Runs one turn: here, or by the front on fresh code when anything changed.
+  start({ invocation, resolve, response }) {
     let timer = null;
     const done = (answer, { close = false, exitAfter } = {}) => {
       clearTimeout(timer);
@@ -282,7 +273,7 @@ class DirectEnvironment {
       });
       resolve(answer);
     };
-    if (this.retired || this.changed()) {
+    if (this.retired || this.watch.changed()) {
       // Fresh code runs it: the front's own pool, with a new environment.
       this.retired = true;
       const id = this.nextForward++;
@@ -319,6 +310,7 @@ class DirectEnvironment {
       {
         requestId: invocation.requestId,
         event: invocation.eventText,
+        parsedEvent: invocation.event,
         deadlineMs: invocation.deadlineMs,
         invokedFunctionArn: this.config.functionArn,
         clientContext: invocation.clientContext,
@@ -411,7 +403,7 @@ function invoke(handler, message, finish) {
 
   const baseline = activeResources();
   try {
-    const event = JSON.parse(message.event);
+    const event = message.parsedEvent ?? JSON.parse(message.event);
     const result = handler(event, context, callback);
     if (result && typeof result.then === 'function') {
       Promise.resolve(result).then(succeed, fail);
@@ -687,10 +679,35 @@ const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const WATCH_INTERVAL_MS = 1000;
 const SLOW_SCAN_MS = 5;
 const IDLE_WORKER_MS = 5 * 60 * 1000;
-// Directories and files under the handler root whose changes do not reload the handler.
+// Directories and files under the handler root whose changes do not reload the handler, besides
+// those WSGW_RELOAD_IGNORE names (see reloadIgnore()).
 const IGNORED_DIRECTORIES = new Set(['node_modules', '__pycache__', 'venv']);
 const IGNORED_FILES =
-  /(\.sqlite[^/]*|\.db|\.db-journal|\.db-wal|\.db-shm|\.log|\.pyc|\.swp|\.swx|~)$|^\.#/;
+  /(\.sqlite[^/]*|\.db|\.db-journal|\.db-wal|\.db-shm|\.log|\.pyc|\.swp|\.swx|\.cpuprofile|\.heapprofile|~)$|^\.#/;
+
+// WSGW_RELOAD_IGNORE: paths and globs, separated by commas, whose changes do not reload the handler
+// (the gateway adds its ready file and data folder when they are under the root). A relative entry
+// is relative to the root; `*` matches within a name, `**` across folders; a folder ignores all
+// under it. Returns a predicate on absolute paths.
+function reloadIgnore(root, text = process.env.WSGW_RELOAD_IGNORE || '') {
+  const patterns = [];
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const absolute = path.resolve(root, entry).replace(/\/+$/, '');
+    const source = absolute
+      .split(/(\*\*\/?|\*|\?)/)
+      .map((part) => {
+        if (part === '**' || part === '**/') return '.*';
+        if (part === '*') return '[^/]*';
+        if (part === '?') return '[^/]';
+        return part.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      })
+      .join('');
+    patterns.push(new RegExp(`^${source}(/.*)?$`));
+  }
+  return (file) => patterns.some((pattern) => pattern.test(file));
+}
 
 function fatal(message) {
   process.stderr.write(`${HOST}: ${message}\n`);
@@ -772,8 +789,19 @@ function debug(message) {
   if (DEBUG) say(`debug: ${message}`);
 }
 
+// The ignore predicate of a root, built once.
+const reloadIgnores = new Map();
+function reloadIgnoreOf(root) {
+  if (!reloadIgnores.has(root)) reloadIgnores.set(root, reloadIgnore(root));
+  return reloadIgnores.get(root);
+}
+
+function watchedDirectoryName(name) {
+  return !IGNORED_DIRECTORIES.has(name) && !name.startsWith('.');
+}
+
 // Every file under root that can change the code: path -> "mtime:ctime:size:inode".
-function snapshotTree(root) {
+function snapshotTree(root, ignored = reloadIgnoreOf(root)) {
   const files = new Map();
   const walk = (dir, depth) => {
     let entries;
@@ -785,12 +813,10 @@ function snapshotTree(root) {
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (depth < 32 && !IGNORED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('.')) {
-          walk(full, depth + 1);
-        }
+        if (depth < 32 && watchedDirectoryName(entry.name) && !ignored(full)) walk(full, depth + 1);
         continue;
       }
-      if (IGNORED_FILES.test(entry.name)) continue;
+      if (IGNORED_FILES.test(entry.name) || ignored(full)) continue;
       const signature = fileSignature(full);
       if (signature) files.set(full, signature);
     }
@@ -814,6 +840,86 @@ function firstChange(before, after) {
   for (const [file, signature] of after) if (before.get(file) !== signature) return file;
   for (const file of before.keys()) if (!after.has(file)) return file;
   return null;
+}
+
+// Whether anything under a root (or one of a few files outside it) changed since a snapshot, told
+// by the kernel: an fs.watch (inotify) on every folder the snapshot walked, so that asking costs
+// nothing per invocation. An edit is seen before the invocation that follows it: the edit's event
+// is queued when the file is written, before the gateway sends that invocation, so it is read in
+// the same poll of the event loop at the latest, and changed() is asked after that poll
+// (whenSettled). Where watching fails (inotify's limits, a folder gone), it falls back to
+// comparing snapshots on every call, as the front does.
+class TreeWatch {
+  constructor(root, snapshot, extraFiles) {
+    this.root = root;
+    this.snapshot = snapshot;
+    this.extraFiles = new Set(extraFiles);
+    this.ignored = reloadIgnoreOf(root);
+    this.dirty = false;
+    this.watchers = [];
+    this.polling = false;
+    try {
+      this.watchTree(root, 0);
+      const outside = new Map();
+      for (const file of this.extraFiles) {
+        const dir = path.dirname(file);
+        if (!outside.has(dir)) outside.set(dir, new Set());
+        outside.get(dir).add(path.basename(file));
+      }
+      for (const [dir, names] of outside) this.watch(dir, (name) => names.has(name));
+    } catch (error) {
+      debug(`watching ${root} for changes failed (${error.code || error.message}): comparing files instead`);
+      this.stop();
+      this.polling = true;
+    }
+    // An edit between the snapshot and the first watch.
+    if (!this.polling && this.scanDiffers()) this.dirty = true;
+  }
+
+  watchTree(dir, depth) {
+    this.watch(dir, (name) => !IGNORED_FILES.test(name) && !this.ignored(path.join(dir, name)));
+    if (depth >= 32) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && watchedDirectoryName(entry.name) && !this.ignored(full)) {
+        this.watchTree(full, depth + 1);
+      }
+    }
+  }
+
+  // Throws when the folder cannot be watched.
+  watch(dir, matters) {
+    const watcher = fs.watch(dir, { persistent: false }, (event, name) => {
+      if (name === null || matters(String(name))) this.dirty = true;
+    });
+    watcher.on('error', () => {
+      this.dirty = true; // the folder went away, or the watch broke: reload to be sure
+    });
+    this.watchers.push(watcher);
+  }
+
+  scanDiffers() {
+    const now = snapshotTree(this.root, this.ignored);
+    for (const file of this.extraFiles) now.set(file, fileSignature(file));
+    return firstChange(this.snapshot, now) !== null;
+  }
+
+  // Calls back once the events already queued are read (see the class comment).
+  whenSettled(callback) {
+    if (this.polling) callback();
+    else setImmediate(callback);
+  }
+
+  changed() {
+    if (this.dirty) return true;
+    if (this.polling && this.scanDiffers()) this.dirty = true;
+    return this.dirty;
+  }
+
+  stop() {
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers = [];
+  }
 }
 
 class WorkerPool {
@@ -1342,15 +1448,19 @@ function readBody(request) {
 }
 
 async function answerRequest(pool, request) {
-  const url = new URL(request.url, 'http://host');
+  // The gateway's invocations have no query: parsing a URL is for the rest.
+  const query = request.url.indexOf('?');
+  const pathname = query < 0 ? request.url : new URL(request.url, 'http://host').pathname;
   const body = await readBody(request);
   // The gateway's warm-up of a direct environment: it is ready, nothing runs.
-  if (url.searchParams.has('wsgw-warmup')) return { status: 204, headers: {}, body: '' };
-  if (!INVOKE_PATH.test(url.pathname) || request.method !== 'POST') {
+  if (query >= 0 && new URL(request.url, 'http://host').searchParams.has('wsgw-warmup')) {
+    return { status: 204, headers: {}, body: '' };
+  }
+  if (!INVOKE_PATH.test(pathname) || request.method !== 'POST') {
     return serviceError(
       404,
       'ResourceNotFoundException',
-      `${request.method} ${url.pathname}: this host serves POST /2015-03-31/functions/{name}/invocations`,
+      `${request.method} ${pathname}: this host serves POST /2015-03-31/functions/{name}/invocations`,
     );
   }
   if (body === null) {
@@ -1361,8 +1471,9 @@ async function answerRequest(pool, request) {
     );
   }
   const eventText = body.trim() === '' ? '{}' : body;
+  let event;
   try {
-    JSON.parse(eventText);
+    event = JSON.parse(eventText);
   } catch (error) {
     return serviceError(
       400,
@@ -1386,6 +1497,7 @@ async function answerRequest(pool, request) {
   const invocation = {
     requestId: randomUUID(),
     eventText,
+    event, // parsed already: a worker serving this request itself does not parse it again
     clientContext,
     deadlineMs: Date.now() + pool.config.timeoutMs,
     done: false,

@@ -9,7 +9,7 @@
 // the gateway's environment contract) and reached as `url` functions: for a gateway build that
 // does not start `runtime` functions yet.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -303,8 +303,16 @@ describe('an edit to a handler while clients are connected', () => {
       { node: 'node/versioned', python: 'python/versioned' },
       {
         functions: {
-          node: { runtime: 'nodejs', handler: 'node/index.handler' },
-          python: { runtime: 'python', handler: 'python/app.lambda_handler' },
+          node: {
+            runtime: 'nodejs',
+            handler: 'node/index.handler',
+            env: { WSGW_RELOAD_IGNORE: 'data,*.csv' },
+          },
+          python: {
+            runtime: 'python',
+            handler: 'python/app.lambda_handler',
+            env: { WSGW_RELOAD_IGNORE: 'data,*.csv' },
+          },
         },
         routes: {
           $connect: { function: 'node' },
@@ -315,6 +323,29 @@ describe('an edit to a handler while clients are connected', () => {
     );
   });
   after(() => api?.stop());
+
+  test(
+    'skips what WSGW_RELOAD_IGNORE names and data files: the module (and its state) stays',
+    T,
+    async () => {
+      const ws = await connect(api.gateway.wsUrl);
+      const ask = async (action) => JSON.parse(await request(ws, JSON.stringify({ action })));
+      for (const runtime of ['node', 'python']) {
+        const first = await ask(runtime);
+        await mkdir(path.join(api.project, 'data'), { recursive: true });
+        await writeFile(path.join(api.project, 'data', `${runtime}.json`), '{"saved": 1}');
+        await writeFile(path.join(api.project, `${runtime}-export.csv`), 'a,b\n');
+        await writeFile(path.join(api.project, `${runtime}.sqlite`), 'not code');
+        const second = await ask(runtime);
+        assert.equal(second.invocations, first.invocations + 1, `${runtime}: reloaded for data`);
+        // Anything else under the root is code: the next invocation runs in a fresh module.
+        await writeFile(path.join(api.project, `${runtime}-notes.txt`), 'code, maybe');
+        const third = await ask(runtime);
+        assert.equal(third.invocations, 1, `${runtime}: not reloaded for a new file`);
+      }
+      ws.close();
+    },
+  );
 
   test(
     'is picked up by the next message, without restarting the gateway or dropping the client',
