@@ -16,7 +16,7 @@
 #   BENCH_DURATION  seconds measured per run (default 5); BENCH_WARMUP (default 1)
 #   BENCH_CONNS     connections for the echo scenarios (default 50)
 #   BENCH_RATE      offered rate for the latency runs (default 5000 msg/s)
-#   BENCH_BROADCAST_CLIENTS (default 1000), BENCH_IDLE_CONNS (default 10000),
+#   BENCH_BROADCAST_CLIENTS (default 1000; 100 for broadcast-node), BENCH_IDLE_CONNS (default 10000),
 #   BENCH_CHURN_SLOTS (default 20)
 #
 # Every process it starts is stopped on exit; every wait is bounded.
@@ -507,7 +507,11 @@ case $scenario in
     ;;
   echo-mgmt) run_echo node-reply reply false no ;;
   broadcast-cpp) run_broadcast cpp-broadcast ;;
-  broadcast-node) run_broadcast node-broadcast ;;
+  broadcast-node)
+    # A chat room's size (issue 18): one sender, 100 members, a PostToConnection per member.
+    broadcast_clients=${BENCH_BROADCAST_CLIENTS:-100}
+    run_broadcast node-broadcast
+    ;;
   churn) run_churn ;;
   idle) run_idle ;;
   mgmt-post) run_mgmt_post ;;
