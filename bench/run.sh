@@ -35,7 +35,7 @@ rate=${BENCH_RATE:-5000}
 broadcast_clients=${BENCH_BROADCAST_CLIENTS:-1000}
 idle_conns=${BENCH_IDLE_CONNS:-10000}
 churn_slots=${BENCH_CHURN_SLOTS:-20}
-scenarios="echo-cpp echo-node echo-python echo-mgmt broadcast-cpp broadcast-node churn idle mgmt-post echo-tls"
+scenarios="echo-cpp echo-node echo-python echo-mgmt broadcast-cpp broadcast-node churn idle mgmt-post echo-tls host-floor"
 
 usage() {
   echo "usage: bench/run.sh SCENARIO   (one of: $scenarios)" >&2
@@ -153,6 +153,20 @@ EOF
   "functions": { "fn": { "runtime": "python", "handler": "handlers/echo.handler" } },
   "routes": { "\$connect": { "function": "fn" }, "\$disconnect": { "function": "fn" },
               "\$default": { "function": "fn", "routeResponse": true } } }
+EOF
+      ;;
+    node-bare)
+      cat <<EOF
+{ "name": "bench", "stage": "dev",
+  "functions": { "fn": { "url": "http://127.0.0.1:$bare_port/2015-03-31/functions/fn/invocations" } },
+  "routes": { "\$default": { "function": "fn", "routeResponse": true } } }
+EOF
+      ;;
+    node-echo-1)
+      cat <<EOF
+{ "name": "bench", "stage": "dev",
+  "functions": { "fn": { "runtime": "nodejs", "handler": "handlers/echo.handler", "concurrency": 1 } },
+  "routes": { "\$default": { "function": "fn", "routeResponse": true } } }
 EOF
       ;;
     node-echo | node-reply | node-broadcast)
@@ -370,6 +384,38 @@ compare_tls() {
     }' "$results"
 }
 
+# What the Node.js host costs over the least any Node.js process behind the Invoke API costs: the
+# same gateway, one connection (one invocation at a time, as one execution environment runs them),
+# against handlers/bare_invoke_server.mjs (a url function) and then the host's direct environment
+# (concurrency 1). CPU per message of the function process alone, and of the gateway.
+bare_port=
+run_host_floor() {
+  bare_port=$(free_port) || return
+  PORT=$bare_port node "$bench/handlers/bare_invoke_server.mjs" >"$work/bare.log" 2>&1 &
+  local bare_pid=$!
+  started_pids+=("$bare_pid")
+  wait_for_port "$bare_port" 50 || { log "the bare server did not start"; return; }
+  local saved_conns=$conns
+  conns=${BENCH_CONNS:-1}
+  if start_wsgw node-bare; then
+    load bare-max --url "$gateway_url" --connections "$conns" --rate 0 --duration "$duration" \
+      --warmup "$warmup" --cpu-pid gateway="$gateway_pid" --cpu-pid function="$bare_pid"
+    stop_pid "$gateway_pid"
+  fi
+  stop_pid "$bare_pid"
+  if start_wsgw node-echo-1; then
+    # The environment starts with the first invocation: warm it, then find its process.
+    "$bin/wsgw_load" --url "$gateway_url" --connections 1 --duration 1 --warmup 0 >/dev/null 2>&1
+    local front worker
+    front=$(pgrep -P "$gateway_pid" | head -1)
+    worker=$(pgrep -P "$front" | head -1)
+    load host-max --url "$gateway_url" --connections "$conns" --rate 0 --duration "$duration" \
+      --warmup "$warmup" --cpu-pid gateway="$gateway_pid" --cpu-pid function="$worker"
+    stop_pid "$gateway_pid"
+  fi
+  conns=$saved_conns
+}
+
 run_broadcast() {  # run_broadcast WSGW_KIND
   local kind=$1 mode
   local args=(--mode broadcast --connections "$broadcast_clients" --action broadcast --rounds 10
@@ -516,10 +562,25 @@ case $scenario in
   idle) run_idle ;;
   mgmt-post) run_mgmt_post ;;
   echo-tls) run_echo_tls ;;
+  host-floor) run_host_floor ;;
 esac
 
 if [[ $scenario == echo-tls ]]; then
   compare_tls | tee -a "$results"
+elif [[ $scenario == host-floor ]]; then
+  echo
+  echo "== host-floor: the Node.js host's environment / the bare Invoke API server, same gateway =="
+  awk '$1 == "metric" {
+      t = $3; sub("target=", "", t); n = $4; sub("name=", "", n); x = $5; sub("value=", "", x)
+      v[t, n] = x }
+    END {
+      split("throughput cpu_per_msg_function cpu_per_msg_gateway latency_p50 latency_p99", names, " ")
+      for (i = 1; i <= 5; i++) {
+        n = names[i]
+        if (!(("host-max", n) in v) || !(("bare-max", n) in v) || v["bare-max", n] + 0 == 0) continue
+        printf "ratio scenario=host-floor name=%s host=%s bare=%s ratio=%.3g\n", n, v["host-max", n], v["bare-max", n], v["host-max", n] / v["bare-max", n]
+      }
+    }' "$results" | tee -a "$results"
 else
   compare | tee -a "$results"
 fi
