@@ -15,6 +15,7 @@
 
 #include "api/function_answer.h"
 #include "base/http_head.h"
+#include "server/http_connection.h"
 #include "server/loop_timer.h"
 #include "server/raw_descriptor.h"
 #include "server/server_context.h"
@@ -27,7 +28,7 @@ class HeldHandshakes;
 
 class HeldHandshake final : public RawDescriptor {
  public:
-  enum class State { kReadingHead, kWaitingConnect, kRejecting, kHandedOver };
+  enum class State { kReadingHead, kWaitingConnect, kRejecting, kServingHttp, kHandedOver };
 
   // `peer`, `secure`: for the plaintext end of a TLS tunnel (TlsTunnels), the client's address
   // and that it came over TLS; empty for a plain TCP connection, whose peer is read from `fd`.
@@ -63,6 +64,7 @@ class HeldHandshake final : public RawDescriptor {
   std::string early_;     // bytes the client sent after the head while $connect ran
   std::string response_;  // a refusal being written
   size_t responseSent_ = 0;
+  std::unique_ptr<HttpConnection> http_;  // kServingHttp: plain HTTP from the first head on
 };
 
 class HeldHandshakes {
@@ -80,6 +82,8 @@ class HeldHandshakes {
   void AdoptTunneled(int fd, bool services_only, const std::string& peer);
   // Where a connection whose first byte is a TLS record goes; null: TLS is off (--no-tls).
   void set_tls(TlsTunnels* tls) { tls_ = tls; }
+  // Where plain HTTP requests (every connection whose first head is not an upgrade) go.
+  void set_http_routes(HttpRoutes* routes) { httpRoutes_ = routes; }
   // Shutdown: every handshake still waiting for $connect is answered 503.
   void RefuseAllWaiting();
   bool empty() const { return waiting_.empty(); }
@@ -109,6 +113,7 @@ class HeldHandshakes {
   // freed in OnClosed); this only finds them again when the verdict arrives.
   std::unordered_map<std::string, HeldHandshake*> waiting_;
   TlsTunnels* tls_ = nullptr;
+  HttpRoutes* httpRoutes_ = nullptr;
 };
 
 }  // namespace wsgw

@@ -21,9 +21,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event
-             dynamodb_expression project_yaml serverless websocket_frames)
+             dynamodb_expression project_yaml serverless websocket_frames http_request_reader)
 # The emulator sources the targets need; all go into one static library.
-sources=(api/routes_config api/selection_expression api/management_path base/http_head api/lambda_event
+sources=(api/routes_config api/selection_expression api/management_path base/http_head
+         base/http_request_reader api/lambda_event
          api/function_answer base/json
          base/utf8 base/log base/ids base/base64 base/websocket_frame_checker
          dynamodb/number dynamodb/attribute_value dynamodb/expression dynamodb/expression_ast
