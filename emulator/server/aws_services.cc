@@ -51,10 +51,9 @@ HttpResponse AwsServices::AnswerOf(const AwsJsonService& service,
 }
 
 HttpResponse AwsServices::TooLarge(const AwsJsonService& service) const {
-  HttpResponse answer = AnswerOf(service, service.tooLarge());
-  // Refused from the head, before its body was read: the connection closes after the answer.
-  answer.status = 413;
-  return answer;
+  // The service's own words and status (DynamoDB: 400 ValidationException), decided from the
+  // head before the body is read; the connection closes after it.
+  return AnswerOf(service, service.tooLarge());
 }
 
 void AwsServices::Handle(const AwsJsonService& service, HttpRequest request, HttpReply reply) {

@@ -109,9 +109,12 @@ const hardeningConnects = () => functions.received(
 
 describe('every path refuses what it must from the head alone', { concurrency: true }, () => {
   for (const [name, build] of Object.entries(PATHS)) {
-    test(`${name}: Content-Length 999999999 is 413 at once, without waiting for the body`, T, async () => {
+    // DynamoDB answers in its own words: 400 ValidationException, as its SDKs expect.
+    const tooLarge = name === 'DynamoDB POST' ? 400 : 413;
+    test(`${name}: Content-Length 999999999 is ${tooLarge} at once, without waiting for the body`, T, async () => {
       const { socket, responses, ms } = await exchange(build(['Content-Length: 999999999']));
-      assert.equal(responses[0]?.status, 413, socket.received.toString('latin1').slice(0, 200));
+      assert.equal(responses[0]?.status, tooLarge, socket.received.toString('latin1').slice(0, 200));
+      if (name === 'DynamoDB POST') assert.match(JSON.parse(responses[0].body).__type, /ValidationException/);
       assert.ok(ms < 3000, `answered after ${ms} ms`);
       if (name === '@connections POST') {
         assert.equal(responses[0].headers['x-amzn-errortype'], 'PayloadTooLargeException');
@@ -283,6 +286,7 @@ describe('the static root (--demo, a web folder with a link out and a folder wit
     await symlink(path.join(shareDir, 'secret.txt'), path.join(shareDir, 'web', 'link.txt'));
     await symlink(shareDir, path.join(shareDir, 'web', 'up'));
     demo = await startGateway({
+      routes: [],
       args: ['--demo', '--dynamodb-in-memory', '--data-dir', path.join(shareDir, 'data')],
       env: { WSGW_SHARE_DIR: shareDir },
     });
@@ -314,7 +318,7 @@ describe('the static root (--demo, a web folder with a link out and a folder wit
       const response = await get(target);
       assert.ok(response, 'no answer');
       assert.ok([400, 404].includes(response.status), `status ${response.status}: ${response.body.slice(0, 100)}`);
-      assert.doesNotMatch(response.body, /outside the root|root:x:0|app\.js/);
+      assert.doesNotMatch(response.body, /outside the root|root:x:0|let served/);
     });
   }
 });
