@@ -27,7 +27,7 @@ const RSS_SLACK_KB = 24 * 1024;
 let functions;
 let gateway;
 
-before(async (t) => {
+before(async () => {
   functions = await startFunctionServer();
   gateway = await startGateway({
     routes: {
@@ -47,7 +47,7 @@ before(async (t) => {
     },
   });
 });
-after(async (t) => {
+after(async () => {
   await gateway?.stop();
   await functions?.close();
 });
@@ -112,7 +112,7 @@ describe('churn', () => {
     baselineRss = await rssKb(gateway.proc.pid);
   });
 
-  test('2,000 rapid connect/disconnect cycles: one $disconnect each; descriptors and RSS back to baseline', { timeout: 180000 }, async () => {
+  test('2,000 rapid connect/disconnect cycles: one $disconnect each; descriptors and RSS back to baseline', { timeout: 180000 }, async (t) => {
     const tag = `cycles-${Date.now()}`;
     let opened = 0;
     for (let batch = 0; batch < 20; batch += 1) {
@@ -141,7 +141,7 @@ describe('churn', () => {
       `other descriptors ${baselineFds?.other} -> ${fds?.other}, RSS ${baselineRss} -> ${rss} kB`);
   });
 
-  test('500 simultaneous senders: every one answered; descriptors and RSS back to baseline', { timeout: 120000 }, async () => {
+  test('500 simultaneous senders: every one answered; descriptors and RSS back to baseline', { timeout: 120000 }, async (t) => {
     const clients = await Promise.all(Array.from({ length: 500 }, () => connect(gateway.wsUrl, { timeoutMs: 20000 })));
     const payload = (i) => `sender ${i} ${'s'.repeat(1000)}`;
     const replies = await Promise.all(clients.map((ws, i) => request(ws, payload(i), 20000)));
