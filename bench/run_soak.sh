@@ -6,7 +6,7 @@
 #   --build-dir DIR  where to build (default: build-soak, or build-soak-asan with --sanitize)
 #   --sanitize       an ASan+UBSan build: sanitizer reports fail the soak
 #   soak options     --duration S (60) --connections N (2000) --interval-ms MS (3000)
-#                    --kill-every S (15) --max-rss-growth-mb MB (8)
+#                    --kill-every S (15) --max-rss-growth-mb MB (8) --hostile N (20)
 #
 # Example, the run quoted in reviews: bench/run_soak.sh --duration 150 --connections 2000
 # The soak is a program, not a CTest test: it prints a table and `soak.NAME VALUE` lines, and
