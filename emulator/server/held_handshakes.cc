@@ -215,8 +215,14 @@ int HeldHandshake::ReadHead() {
     if (owner_.httpRoutes_ == nullptr) return -1;
     retry_.Cancel();
     state_ = State::kServingHttp;
+    HttpConnection::Screen screen;
+    if (servicesOnly_) {
+      HeldHandshakes* owner = &owner_;
+      screen = [owner](const HttpHead& next) { return owner->ServicesOnlyRefusal(next); };
+    }
     http_ = std::make_unique<HttpConnection>(wsi_, fd_, *owner_.httpRoutes_,
-                                             peer_.empty() ? PeerAddress(fd_) : peer_, secure_);
+                                             peer_.empty() ? PeerAddress(fd_) : peer_, secure_,
+                                             std::move(screen));
     return http_->OnReadable();
   }
   head_.resize(head_end);

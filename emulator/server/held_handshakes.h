@@ -1,9 +1,11 @@
 // Connections before lws owns them (design: docs/HANDSHAKE.md). The gateway accepts every TCP
-// connection itself and reads its request head: plain HTTP goes to lws unread; a WebSocket
+// connection itself and reads its request head: plain HTTP stays here, served from that head on
+// by an HttpConnection (http_connection.h) on the same descriptor; a WebSocket
 // upgrade is held, unanswered, while its $connect function runs, then either refused with the
 // function's status or replayed into lws as a new Session. A $connect with a Lambda authorizer
 // runs it first, while the upgrade is still held (AWS-NOTES §6). One HeldHandshake per connection,
-// owned here from accept() until lws takes the socket or the refusal is written.
+// owned here from accept() until lws takes the socket, the refusal is written or the HTTP
+// connection ends.
 #pragma once
 
 #include <libwebsockets.h>

@@ -51,10 +51,11 @@ std::string SerializeHttpResponse(const HttpResponse& answer, bool closing) {
 }
 
 HttpConnection::HttpConnection(lws* wsi, int fd, HttpRoutes& routes, std::string peer,
-                               bool secure)
+                               bool secure, Screen screen)
     : wsi_(wsi),
       fd_(fd),
       routes_(routes),
+      screen_(std::move(screen)),
       peer_(std::move(peer)),
       secure_(secure),
       reader_(HttpLimits{}, [&routes](const HttpHead& head) { return routes.MaxBodyBytes(head); }) {
@@ -195,6 +196,17 @@ int HttpConnection::Process() {
           JsonMessageBody("WebSocket upgrades must be the first request of a connection");
       Queue(answer, true);
       continue;
+    }
+    if (screen_) {
+      if (std::optional<std::string> refusal = screen_(request.head)) {
+        Log::Warn("refused a request on the services-only port (404)",
+                  {Str("path", request.head.path)});
+        HttpResponse answer;
+        answer.status = 404;
+        answer.body = JsonMessageBody(*refusal);
+        Queue(answer, !request.keepAlive);
+        continue;
+      }
     }
     answering_ = true;
     keepAlive_ = request.keepAlive;

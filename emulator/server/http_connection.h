@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,7 +56,12 @@ std::string SerializeHttpResponse(const HttpResponse& answer, bool closing);
 
 class HttpConnection {
  public:
-  HttpConnection(lws* wsi, int fd, HttpRoutes& routes, std::string peer, bool secure);
+  // Says why a request may not be served on this connection (404 with those words), or nullopt.
+  using Screen = std::function<std::optional<std::string>(const HttpHead& head)>;
+
+  // `screen`: checked for every request (the services-only port's); may be empty.
+  HttpConnection(lws* wsi, int fd, HttpRoutes& routes, std::string peer, bool secure,
+                 Screen screen = {});
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
@@ -79,6 +85,7 @@ class HttpConnection {
   lws* wsi_;
   int fd_;
   HttpRoutes& routes_;
+  Screen screen_;
   std::string peer_;
   bool secure_;
   HttpRequestReader reader_;

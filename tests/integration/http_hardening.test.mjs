@@ -323,6 +323,30 @@ describe('the static root (--demo, a web folder with a link out and a folder wit
   }
 });
 
+describe('the services-only port (--dynamodb-port)', () => {
+  test('a kept-alive connection cannot reach @connections after a DynamoDB request: 404', T, async () => {
+    const only = await startGateway({
+      routes: { name: 'solo', stage: 'solo', functions: { f: { url: functions.url('echo') } },
+        routes: { $default: { function: 'f' } } },
+      args: ['--dynamodb-in-memory', '--dynamodb-port', '0'],
+    });
+    try {
+      const port = Number(new URL(only.ready.dynamodbOnlyEndpoint).port);
+      const socket = await openSocket(port);
+      socket.write(head(['POST / HTTP/1.1', 'Host: 127.0.0.1', 'X-Amz-Target: DynamoDB_20120810.ListTables',
+        'Content-Type: application/x-amz-json-1.0', 'Content-Length: 2']) + '{}' +
+        head(['GET /solo/@connections/AAAAAAAAAAAAAAA%3D HTTP/1.1', 'Host: 127.0.0.1']));
+      await waitFor(socket, (s) => parseResponses(s.received).length === 2, 5000, 'no two answers');
+      const responses = parseResponses(socket.received);
+      assert.deepEqual(responses.map((r) => r.status), [200, 404]);
+      assert.match(responses[1].body, /serves only AWS API requests/);
+      socket.destroy();
+    } finally {
+      await only.stop();
+    }
+  });
+});
+
 describe('afterwards', () => {
   test('the gateway still serves, and its descriptors are back to where they were', T, async () => {
     const before = await descriptorCounts(gateway.proc.pid, gateway.port);
