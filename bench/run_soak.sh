@@ -42,5 +42,6 @@ if ! { cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=$build_type 
   echo "run_soak.sh: building wsgw-emulate in $build_dir failed" >&2
   exit 2
 fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# A small quarantine: ASan's default 256 MB of freed memory held back would read as RSS growth.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=16}
 node "$root/bench/soak.mjs" --bin "$build_dir/bin/wsgw-emulate" "${args[@]}"

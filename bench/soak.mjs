@@ -60,7 +60,11 @@ function parseArgs(argv) {
       case '--interval-ms': options.intervalMs = number(); break;
       case '--kill-every': options.killEvery = number(); break;
       case '--max-rss-growth-mb': options.maxRssGrowthMb = number(); break;
-      case '--hostile': options.hostile = Math.round(number()); break;
+      case '--hostile':
+        options.hostile = Number(value);
+        if (!Number.isInteger(options.hostile) || options.hostile < 0) throw new Error(`--hostile expects a count, got ${value}`);
+        i += 1;
+        break;
       case '--bin': options.bin = path.resolve(value); i += 1; break;
       case '-h': case '--help':
         console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0]);
@@ -357,7 +361,9 @@ function runHostile() {
     socket.destroy();
     if (running) setTimeout(runHostile, Math.random() * 500);
   };
-  const timer = setTimeout(() => finish(false), 20000);
+  // A never-reading client is closed once ~4 MiB of replies wait, which takes a while when the
+  // echo function is being restarted or the gateway is a sanitizer build.
+  const timer = setTimeout(() => finish(false), 60000);
   socket.on('error', () => finish(true));
   socket.on('close', () => finish(true));
   socket.on('connect', () => {
