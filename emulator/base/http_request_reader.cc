@@ -23,12 +23,13 @@ std::optional<uint64_t> ParseLength(std::string_view text) {
 
 std::optional<HttpRefusal> CheckHeadSize(std::string_view bytes, const HttpLimits& limits) {
   size_t line_end = bytes.find("\r\n");
-  std::string_view line = bytes.substr(0, line_end == std::string_view::npos ? bytes.size() : line_end);
+  std::string_view line =
+      bytes.substr(0, line_end == std::string_view::npos ? bytes.size() : line_end);
   size_t first_space = line.find(' ');
   if (first_space != std::string_view::npos) {
     size_t target_end = line.find(' ', first_space + 1);
-    size_t target_length = (target_end == std::string_view::npos ? line.size() : target_end) -
-                           first_space - 1;
+    size_t target_length =
+        (target_end == std::string_view::npos ? line.size() : target_end) - first_space - 1;
     if (target_length > limits.maxTargetBytes) {
       return HttpRefusal{414, "the request target is " +
                                   std::string(target_end == std::string_view::npos ? "over " : "") +
@@ -39,8 +40,8 @@ std::optional<HttpRefusal> CheckHeadSize(std::string_view bytes, const HttpLimit
   size_t head_end = FindHeadEnd(bytes);
   size_t head_length = head_end == 0 ? bytes.size() : head_end;
   if (head_length > limits.maxHeadBytes) {
-    return HttpRefusal{431, "the request head is over " + std::to_string(limits.maxHeadBytes) +
-                                " bytes"};
+    return HttpRefusal{
+        431, "the request head is over " + std::to_string(limits.maxHeadBytes) + " bytes"};
   }
   return std::nullopt;
 }

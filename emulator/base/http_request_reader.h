@@ -30,7 +30,7 @@ struct HttpLimits {
 struct HttpRefusal {
   HttpRefusal(int status_code, std::string why) : status(status_code), reason(std::move(why)) {}
   int status;
-  std::string reason;  // what was wrong, for the log and the answer's body
+  std::string reason;            // what was wrong, for the log and the answer's body
   std::optional<HttpHead> head;  // for a 413: the head whose body is too large
   uint64_t contentLength = 0;    // for a 413: what the head announced
   uint64_t limit = 0;            // for a 413: the path's limit

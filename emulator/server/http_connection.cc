@@ -32,10 +32,10 @@ void SetDeadline(lws* wsi, int reason, int seconds) {
 }  // namespace
 
 std::string SerializeHttpResponse(const HttpResponse& answer, bool closing) {
-  std::string out = "HTTP/1.1 " + std::to_string(answer.status) + " " +
-                    ReasonPhrase(answer.status) + "\r\n";
-  bool no_body = answer.status == 204 || answer.status == 304 ||
-                 (answer.status >= 100 && answer.status < 200);
+  std::string out =
+      "HTTP/1.1 " + std::to_string(answer.status) + " " + ReasonPhrase(answer.status) + "\r\n";
+  bool no_body =
+      answer.status == 204 || answer.status == 304 || (answer.status >= 100 && answer.status < 200);
   if (!no_body) {
     out += "Content-Type: " + answer.contentType + "\r\n";
     out += "Content-Length: " + std::to_string(answer.body.size()) + "\r\n";
@@ -50,8 +50,8 @@ std::string SerializeHttpResponse(const HttpResponse& answer, bool closing) {
   return out;
 }
 
-HttpConnection::HttpConnection(lws* wsi, int fd, HttpRoutes& routes, std::string peer,
-                               bool secure, Screen screen)
+HttpConnection::HttpConnection(lws* wsi, int fd, HttpRoutes& routes, std::string peer, bool secure,
+                               Screen screen)
     : wsi_(wsi),
       fd_(fd),
       routes_(routes),
@@ -69,9 +69,7 @@ void HttpConnection::SetReading(bool on) {
   lws_rx_flow_control(wsi_, on ? 1 : 0);
 }
 
-void HttpConnection::Kill() {
-  SetDeadline(wsi_, kTimeoutReasonDrain, LWS_TO_KILL_ASYNC);
-}
+void HttpConnection::Kill() { SetDeadline(wsi_, kTimeoutReasonDrain, LWS_TO_KILL_ASYNC); }
 
 int HttpConnection::OnReadable() {
   char buffer[kReadChunk];
@@ -192,8 +190,7 @@ int HttpConnection::Process() {
                 {Str("sourceIp", peer_)});
       HttpResponse answer;
       answer.status = 400;
-      answer.body =
-          JsonMessageBody("WebSocket upgrades must be the first request of a connection");
+      answer.body = JsonMessageBody("WebSocket upgrades must be the first request of a connection");
       Queue(answer, true);
       continue;
     }

@@ -91,15 +91,15 @@ class HttpConnection {
   HttpRequestReader reader_;
   std::string out_;
   size_t outSent_ = 0;
-  bool answering_ = false;       // a request is with its handler
+  bool answering_ = false;  // a request is with its handler
   bool keepAlive_ = true;
-  bool closing_ = false;         // no request after the queued answer
-  bool draining_ = false;        // answered and half-closed: reading until the client's FIN
-  bool peerDone_ = false;        // the client sent FIN
+  bool closing_ = false;   // no request after the queued answer
+  bool draining_ = false;  // answered and half-closed: reading until the client's FIN
+  bool peerDone_ = false;  // the client sent FIN
   bool processing_ = false;
   bool reading_ = true;
-  bool headStarted_ = false;     // the head deadline runs for the head being read
-  bool bodyStarted_ = false;     // the body deadline runs (and 100 Continue is sent)
+  bool headStarted_ = false;  // the head deadline runs for the head being read
+  bool bodyStarted_ = false;  // the body deadline runs (and 100 Continue is sent)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           ++content_length_headers;
           Check(std::stoull(std::string(wsgw::TrimSpace(value))) == request.body.size());
         }
-        Check(!(wsgw::EqualsIgnoreCase(name, "Transfer-Encoding") && !request.head.upgradeWebSocket));
+        Check(
+            !(wsgw::EqualsIgnoreCase(name, "Transfer-Encoding") && !request.head.upgradeWebSocket));
       }
       Check(content_length_headers <= 1);
       if (content_length_headers == 0) Check(request.body.empty());

@@ -140,13 +140,15 @@ TEST(HttpRequestReaderTest, ARefusalIsFinalAndDropsWhatFollows) {
 
 TEST(HttpRequestReaderTest, ReadsTheSameByteByByte) {
   std::string bytes =
-      "GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyzGET /c HTTP/1.0\r\n\r\n";
+      "GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nxyzGET /c "
+      "HTTP/1.0\r\n\r\n";
   EXPECT_EQ(Outcomes(bytes, /*byte_by_byte=*/true), (std::vector<int>{0, 0, 0}));
 }
 
 TEST(HttpRequestReaderTest, CheckHeadSizeLooksAtTheRequestLineFirst) {
   EXPECT_FALSE(CheckHeadSize("GET / HTTP/1.1\r\n", HttpLimits{}));
-  std::optional<HttpRefusal> refusal = CheckHeadSize("GET /" + std::string(5000, 'x'), HttpLimits{});
+  std::optional<HttpRefusal> refusal =
+      CheckHeadSize("GET /" + std::string(5000, 'x'), HttpLimits{});
   ASSERT_TRUE(refusal);
   EXPECT_EQ(refusal->status, 414);
 }
