@@ -6,7 +6,7 @@
 #   --build-dir DIR  where to build (default: build-soak, or build-soak-asan with --sanitize)
 #   --sanitize       an ASan+UBSan build: sanitizer reports fail the soak
 #   soak options     --duration S (60) --connections N (2000) --interval-ms MS (3000)
-#                    --kill-every S (15) --max-rss-growth-mb MB (8)
+#                    --kill-every S (15) --max-rss-growth-mb MB (8) --hostile N (20)
 #
 # Example, the run quoted in reviews: bench/run_soak.sh --duration 150 --connections 2000
 # The soak is a program, not a CTest test: it prints a table and `soak.NAME VALUE` lines, and
@@ -42,5 +42,6 @@ if ! { cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=$build_type 
   echo "run_soak.sh: building wsgw-emulate in $build_dir failed" >&2
   exit 2
 fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# A small quarantine: ASan's default 256 MB of freed memory held back would read as RSS growth.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:quarantine_size_mb=16}
 node "$root/bench/soak.mjs" --bin "$build_dir/bin/wsgw-emulate" "${args[@]}"

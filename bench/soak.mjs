@@ -2,10 +2,12 @@
 // minutes while the API's started (`command`) function is killed and restarted, then checks
 //   - the gateway never crashed (and exits 0 on SIGTERM at the end),
 //   - every connection $connect accepted got exactly one $disconnect,
-//   - the gateway's memory and descriptors came back to their level.
+//   - the gateway's memory and descriptors came back to their level,
+//   - the --hostile raw-socket clients mixed in (never reading, RFC 6455 violations, smuggling
+//     and oversized HTTP) each got the close code or status they should.
 //
 //   node bench/soak.mjs [--duration 60] [--connections 2000] [--interval-ms 3000]
-//                       [--kill-every 15] [--bin build/bin/wsgw-emulate]
+//                       [--kill-every 15] [--hostile 20] [--bin build/bin/wsgw-emulate]
 //
 // $connect and $disconnect go to a function server this program runs itself (it counts the
 // events per connectionId); $default goes to fixtures/functions/echo_function.mjs, which the
@@ -20,6 +22,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -40,6 +44,7 @@ function parseArgs(argv) {
     bin: ['build/bin/wsgw-emulate', 'build-ci-release/bin/wsgw-emulate']
       .map((p) => path.join(ROOT, p)).find((p) => existsSync(p)) ?? path.join(ROOT, 'build/bin/wsgw-emulate'),
     maxRssGrowthMb: 8,
+    hostile: 20,
   };
   for (let i = 2; i < argv.length; i += 1) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -55,6 +60,11 @@ function parseArgs(argv) {
       case '--interval-ms': options.intervalMs = number(); break;
       case '--kill-every': options.killEvery = number(); break;
       case '--max-rss-growth-mb': options.maxRssGrowthMb = number(); break;
+      case '--hostile':
+        options.hostile = Number(value);
+        if (!Number.isInteger(options.hostile) || options.hostile < 0) throw new Error(`--hostile expects a count, got ${value}`);
+        i += 1;
+        break;
       case '--bin': options.bin = path.resolve(value); i += 1; break;
       case '-h': case '--help':
         console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\nimport ')[0]);
@@ -284,12 +294,118 @@ function endClient(client) {
   else ws._socket?.resetAndDestroy();
 }
 
+// --- hostile clients ----------------------------------------------------------------------------
+// Raw sockets mixed into the soak, each doing one wrong thing, then again: a client that sends
+// and never reads (the gateway must close it, 1008, without its memory growing), a frame that
+// breaks RFC 6455 (closed with 1002 or 1007), an HTTP request that could be smuggled or is too
+// large (400 or 413). Each outcome is checked; anything else counts as unexpected.
+
+const hostileStats = { runs: 0, expected: 0, unexpected: 0, byKind: new Map() };
+const { port: gatewayPort } = new URL(ready.websocketUrl);
+
+function maskedFrame(opcode, payload, { fin = true, mask = true } = {}) {
+  const data = Buffer.from(payload);
+  const head = [(fin ? 0x80 : 0) | opcode];
+  const bit = mask ? 0x80 : 0;
+  if (data.length < 126) head.push(bit | data.length);
+  else head.push(bit | 126, data.length >> 8, data.length & 0xff);
+  if (!mask) return Buffer.concat([Buffer.from(head), data]);
+  const key = randomBytes(4);
+  return Buffer.concat([Buffer.from(head), key, Buffer.from(data.map((b, i) => b ^ key[i % 4]))]);
+}
+
+function closeCodeIn(buffer) {
+  const end = buffer.indexOf('\r\n\r\n');
+  for (let at = end + 4; end >= 0 && at + 2 <= buffer.length;) {
+    const opcode = buffer[at] & 0x0f;
+    let length = buffer[at + 1] & 0x7f;
+    let header = 2;
+    if (length === 126) { length = buffer.readUInt16BE(at + 2); header = 4; }
+    if (length === 127) { length = Number(buffer.readBigUInt64BE(at + 2)); header = 10; }
+    if (opcode === 8 && length >= 2 && at + header + 2 <= buffer.length) return buffer.readUInt16BE(at + header);
+    at += header + length;
+  }
+  return null;
+}
+
+const HOSTILE = {
+  'never reads': { upgrade: true, expect: (out) => out.ended },
+  'unmasked frame': { upgrade: true, frame: () => maskedFrame(1, 'x', { mask: false }), expect: (out) => out.close === 1002 },
+  'reserved opcode': { upgrade: true, frame: () => maskedFrame(3, 'x'), expect: (out) => out.close === 1002 },
+  'invalid UTF-8': { upgrade: true, frame: () => maskedFrame(1, Buffer.from([0xc3, 0x28])), expect: (out) => out.close === 1007 },
+  'CL with TE': { http: 'POST /soak/@connections/x HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', expect: (out) => out.status === 400 },
+  'CL 999999999': { http: 'POST /soak/@connections/x HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n', expect: (out) => out.status === 413 },
+};
+
+function runHostile() {
+  if (!running) return;
+  const kinds = Object.keys(HOSTILE);
+  const kind = kinds[Math.floor(Math.random() * kinds.length)];
+  const spec = HOSTILE[kind];
+  const socket = net.connect({ port: Number(gatewayPort), host: '127.0.0.1' });
+  let received = Buffer.alloc(0);
+  let settled = false;
+  const finish = (ended) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    const head = received.toString('latin1', 0, Math.min(received.length, 64));
+    const out = { ended, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), close: closeCodeIn(received) };
+    const ok = spec.expect(out);
+    hostileStats.runs += 1;
+    if (ok) hostileStats.expected += 1;
+    else hostileStats.unexpected += 1;
+    const counts = hostileStats.byKind.get(kind) ?? { ok: 0, bad: 0 };
+    counts[ok ? 'ok' : 'bad'] += 1;
+    hostileStats.byKind.set(kind, counts);
+    socket.destroy();
+    if (running) setTimeout(runHostile, Math.random() * 500);
+  };
+  // A never-reading client is closed once ~4 MiB of replies wait, which takes a while when the
+  // echo function is being restarted or the gateway is a sanitizer build.
+  const timer = setTimeout(() => finish(false), 60000);
+  socket.on('error', () => finish(true));
+  socket.on('close', () => finish(true));
+  socket.on('connect', () => {
+    if (spec.http) {
+      socket.write(spec.http);
+      socket.on('data', (chunk) => {
+        received = Buffer.concat([received, chunk]);
+        if (received.includes('\r\n\r\n')) finish(false);
+      });
+      return;
+    }
+    socket.write(`GET /soak?tag=h${++tagCounter} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      if (spec.frame && closeCodeIn(received) !== null) finish(false);
+    });
+    const started = () => received.includes('\r\n\r\n');
+    const go = setInterval(() => {
+      if (settled) { clearInterval(go); return; }
+      if (!started()) return;
+      clearInterval(go);
+      if (spec.frame) { socket.write(spec.frame()); return; }
+      // Never reads: sends echo requests whose replies pile up until the gateway gives up on it.
+      socket.pause();
+      const frame = maskedFrame(1, 'n'.repeat(30000));
+      const pump = () => {
+        while (!settled && socket.write(frame)) { /* until the kernel pushes back */ }
+        if (!settled) socket.once('drain', pump);
+      };
+      pump();
+    }, 20);
+  });
+}
+
 async function runPhase(name, seconds, { kill }) {
   running = true;
   const rampMs = Math.min(5000, seconds * 250);
   for (let i = 0; i < options.connections; i += 1) {
     setTimeout(() => running && openClient(), (i / options.connections) * rampMs);
   }
+  for (let i = 0; i < options.hostile; i += 1) setTimeout(runHostile, Math.random() * rampMs);
   const phaseEnd = Date.now() + seconds * 1000;
   let nextKill = Date.now() + options.killEvery * 1000;
   let nextReport = Date.now() + 5000;
@@ -373,6 +489,8 @@ const checks = [
   ['$disconnect for unknown ids', strays, (v) => v === 0],
   ['opened without $connect', openedWithoutConnect, (v) => v === 0],
   ['client sockets left (end)', end.fds.clients, (v) => v === 0],
+  ['hostile clients run / unexpected', `${hostileStats.runs}/${hostileStats.unexpected}`,
+    () => hostileStats.unexpected === 0 && (options.hostile === 0 || hostileStats.runs > 0)],
   ['other descriptors cold/warm/end', `${cold.fds.other}/${warm.fds.other}/${end.fds.other}`, () => end.fds.other <= warm.fds.other],
   ['RSS cold/warm/peak/end (MB)', `${mb(cold.rssKb)}/${mb(warm.rssKb)}/${mb(stats.peakRssKb)}/${mb(end.rssKb)}`,
     () => end.rssKb <= rssLimitKb],
@@ -395,6 +513,7 @@ console.log(`messages sent ${stats.sent}, echoed ${stats.echoed}, "Internal serv
 console.log(`$disconnect codes: ${[...disconnectCodes.entries()].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}×${n}`).join(' ')}`);
 console.log(`gateway log: ${gatewayLog.lines} lines at warn level and above (${gatewayLog.warnings} warn, ${gatewayLog.errors} error)`);
 for (const line of gatewayLog.sanitizer.slice(0, 20)) console.log(`  ${line}`);
+console.log(`hostile clients: ${[...hostileStats.byKind.entries()].map(([k, c]) => `${k} ${c.ok}${c.bad ? ` (${c.bad} unexpected)` : ''}`).join(', ')}`);
 if (end.rssKb > rssLimitKb) {
   console.log(`RSS stayed ${mb(end.rssKb - cold.rssKb)} MB above its cold level (limit ${options.maxRssGrowthMb} MB)` +
     (trimmedKb === null ? '; gdb unavailable, so leak or allocator retention cannot be told apart'
@@ -408,7 +527,8 @@ const parseable = {
   error_frames: stats.errorFrames, function_kills: stats.kills, rss_cold_kb: cold.rssKb, rss_warm_kb: warm.rssKb,
   rss_peak_kb: stats.peakRssKb, rss_end_kb: end.rssKb, rss_growth_kb: end.rssKb - cold.rssKb,
   rss_after_malloc_trim_kb: trimmedKb ?? 'n/a',
-  client_sockets_end: end.fds.clients, failed_checks: failed,
+  client_sockets_end: end.fds.clients, hostile_runs: hostileStats.runs,
+  hostile_unexpected: hostileStats.unexpected, failed_checks: failed,
 };
 for (const [key, value] of Object.entries(parseable)) console.log(`soak.${key} ${value}`);
 process.exit(failed === 0 ? 0 : 1);

@@ -203,6 +203,10 @@ ConnectVerdict InterpretConnectResult(const InvokeOutcome& outcome) {
   verdict.httpStatus = static_cast<int>(status);
   if (verdict.accepted()) {
     std::optional<std::string> protocol = ResultHeader(root, "Sec-WebSocket-Protocol");
+    if (protocol && protocol->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      // It goes into the 101's head: a line break would let the answer write headers of its own.
+      return Malformed("Sec-WebSocket-Protocol contains CR, LF or NUL: " + Excerpt(*protocol));
+    }
     if (protocol && !protocol->empty()) verdict.subprotocol = std::move(protocol);
   } else {
     verdict.reason = "$connect answered " + std::to_string(verdict.httpStatus);

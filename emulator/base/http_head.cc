@@ -40,6 +40,7 @@ int OnHeaderValue(http_parser* parser, const char* at, size_t length) {
 
 int OnHeadersComplete(http_parser* parser) {
   StateOf(parser)->complete = true;
+  StateOf(parser)->head.keepAlive = http_should_keep_alive(parser) != 0;
   return 1;  // the acceptor only reads heads: stop before any body
 }
 

@@ -18,6 +18,7 @@ struct HttpHead {
   bool hasQuery = false;
   std::vector<std::pair<std::string, std::string>> headers;  // name case as sent
   bool upgradeWebSocket = false;  // Upgrade: websocket and Connection includes "upgrade"
+  bool keepAlive = true;  // HTTP/1.1 without "Connection: close", or 1.0 with keep-alive
 
   // First value of a header, matched case-insensitively.
   std::optional<std::string> Header(std::string_view name) const;

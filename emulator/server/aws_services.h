@@ -6,8 +6,6 @@
 // Signatures are not checked: any credentials, or none, are accepted, as local emulators do.
 #pragma once
 
-#include <libwebsockets.h>
-
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -15,8 +13,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
 
+#include "server/http_connection.h"
 #include "server/server_context.h"
 
 namespace wsgw {
@@ -28,31 +26,19 @@ class AwsServices {
   AwsServices(const AwsServices&) = delete;
   AwsServices& operator=(const AwsServices&) = delete;
 
-  // LWS_CALLBACK_HTTP: true when the request is for a service, which then owns it.
-  bool Claim(lws* wsi, const std::string& method);
-  bool Owns(lws* wsi) const { return requests_.count(wsi) > 0; }
-
-  int OnBody(lws* wsi, const char* data, size_t length);
-  int OnBodyComplete(lws* wsi);
-  int OnWritable(lws* wsi);
-  void OnClosed(lws* wsi);
+  // The service a request with `head` is for (a POST with an X-Amz-Target), or null.
+  const AwsJsonService* ServiceFor(const HttpHead& head) const;
+  // Runs `request` (for `service`) on the worker; `reply` is called on the loop.
+  void Handle(const AwsJsonService& service, HttpRequest request, HttpReply reply);
+  // The answer to a body over the service's maxBodyBytes.
+  HttpResponse TooLarge(const AwsJsonService& service) const;
 
  private:
-  struct Request {
-    uint64_t serial = 0;  // tells this request from a later one under a reused wsi address
-    const AwsJsonService* service = nullptr;
-    std::string operation;
-    std::string body;
-    bool tooLarge = false;
-    bool answered = false;
-    AwsJsonAnswer answer;
-  };
-
   void RunWorker();
 
+  HttpResponse AnswerOf(const AwsJsonService& service, const AwsJsonAnswer& answer) const;
+
   ServerContext& server_;
-  std::unordered_map<lws*, Request> requests_;
-  uint64_t nextSerial_ = 1;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -95,11 +95,48 @@ struct Gateway::Impl {
     Impl& impl_;
   };
 
+  // Plain HTTP requests, by path: AWS services' POSTs, @connections, static files and 404s.
+  class PlainHttp : public HttpRoutes {
+   public:
+    explicit PlainHttp(Impl& impl) : impl_(impl) {}
+    uint64_t MaxBodyBytes(const HttpHead& head) const override {
+      if (const AwsJsonService* service = impl_.aws.ServiceFor(head)) return service->maxBodyBytes;
+      if (ManagementApi::IsManagementPath(head)) return impl_.management.MaxPostBytes();
+      return kMaxOtherBodyBytes;
+    }
+    HttpResponse TooLarge(const HttpHead& head, uint64_t length, uint64_t limit) const override {
+      if (const AwsJsonService* service = impl_.aws.ServiceFor(head)) {
+        return impl_.aws.TooLarge(*service);
+      }
+      if (ManagementApi::IsManagementPath(head)) return impl_.management.TooLarge(length, limit);
+      HttpResponse answer;
+      answer.status = 413;
+      answer.body = JsonMessageBody("Request body of " + std::to_string(length) +
+                                    " bytes is over this path's limit of " +
+                                    std::to_string(limit) + " bytes");
+      return answer;
+    }
+    void Handle(HttpRequest request, const std::string& /*peer*/, bool /*secure*/,
+                HttpReply reply) override {
+      if (const AwsJsonService* service = impl_.aws.ServiceFor(request.head)) {
+        impl_.aws.Handle(*service, std::move(request), std::move(reply));
+        return;
+      }
+      reply(impl_.management.Handle(request));
+    }
+
+   private:
+    // Paths that take no body (static files, 404s) still read a small one.
+    static constexpr uint64_t kMaxOtherBodyBytes = 64 * 1024;
+    Impl& impl_;
+  };
+
   ServerContext server;
   Sessions sessions{server};
   HeldHandshakes handshakes{server, sessions};
   ManagementApi management{server, sessions};
   AwsServices aws{server};
+  PlainHttp plainHttp{*this};
   TlsTunnels tls{server};
 
   int listenFd = -1;
@@ -217,21 +254,10 @@ int AppCallback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
       }
       return 0;
     case LWS_CALLBACK_HTTP:
-      if (impl->aws.Claim(wsi, HttpMethod(wsi))) return 0;  // answered after its body
-      return impl->management.OnRequest(wsi, static_cast<const char*>(in));
-    case LWS_CALLBACK_HTTP_BODY:
-      if (impl->aws.Owns(wsi)) return impl->aws.OnBody(wsi, static_cast<const char*>(in), len);
-      return impl->management.OnBody(wsi, static_cast<const char*>(in), len);
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-      if (impl->aws.Owns(wsi)) return impl->aws.OnBodyComplete(wsi);
-      return impl->management.OnBodyComplete(wsi);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-      if (impl->aws.Owns(wsi)) return impl->aws.OnWritable(wsi);
-      return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
-    case LWS_CALLBACK_CLOSED_HTTP:
-      impl->aws.OnClosed(wsi);
-      impl->management.OnClosed(wsi);
-      return 0;
+      // lws only ever gets upgrades (plain HTTP is the acceptor's, server/http_connection.h);
+      // a replayed head that is not one is closed.
+      Log::Warn("libwebsockets parsed a plain HTTP request; closing it");
+      return -1;
     default:
       return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
   }
@@ -318,6 +344,7 @@ bool Gateway::Impl::Start(std::string* error) {
     return false;
   }
 
+  handshakes.set_http_routes(&plainHttp);
   if (!server.options.tlsCertFile.empty()) {
     if (!tls.Configure(server.options.tlsCertFile, server.options.tlsKeyFile, error)) return false;
     tls.plainReady = [this](int fd, bool services_only, const std::string& peer) {

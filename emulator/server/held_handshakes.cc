@@ -13,13 +13,13 @@
 #include <optional>
 #include <utility>
 
+#include "base/http_request_reader.h"
 #include "base/log.h"
 #include "server/http_responses.h"
 
 namespace wsgw {
 namespace {
 
-inline constexpr size_t kMaxHeadBytes = 16 * 1024;
 inline constexpr size_t kMaxEarlyBytes = 256 * 1024;
 inline constexpr int kHeadDeadlineSeconds = 10;
 inline constexpr lws_usec_t kHeadRetryUs = 5 * 1000;
@@ -42,24 +42,6 @@ std::string WithoutSubprotocolHeader(std::string_view head) {
     start = end;
   }
   return out;
-}
-
-std::optional<std::pair<int, std::string>> RefusalFor(const std::optional<HttpHead>& head,
-                                                      const std::string& parse_error) {
-  if (!head) return std::make_pair(400, parse_error);
-  std::string lowered = head->target;
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lowered.find("%00") != std::string::npos) {
-    return std::make_pair(400, std::string("the request path contains an encoded NUL (%00)"));
-  }
-  std::optional<std::string> encoding = head->Header("Transfer-Encoding");
-  if (encoding && !head->upgradeWebSocket) {
-    // libwebsockets 4.1 reads request bodies by Content-Length only.
-    return std::make_pair(411, std::string("send the body with a Content-Length, not "
-                                           "Transfer-Encoding: ") +
-                                   *encoding);
-  }
-  return std::nullopt;
 }
 
 std::string PeerAddress(int fd) {
@@ -165,6 +147,8 @@ int HeldHandshake::OnReadable() {
       ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
       return n == 0 ? -1 : 0;
     }
+    case State::kServingHttp:
+      return http_->OnReadable();
     case State::kHandedOver:
       return -1;
   }
@@ -172,23 +156,25 @@ int HeldHandshake::OnReadable() {
 }
 
 int HeldHandshake::ReadHead() {
-  char buffer[kMaxHeadBytes + 1];
+  const HttpLimits limits;
+  char buffer[16 * 1024 + 1];
+  static_assert(sizeof buffer > HttpLimits{}.maxHeadBytes);
   ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_PEEK);
   if (n == 0) return -1;
   if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
   // 0x16 opens a TLS handshake record; no HTTP method starts with it.
   if (!secure_ && static_cast<unsigned char>(buffer[0]) == 0x16) return owner_.StartTls(this);
   std::string_view bytes(buffer, static_cast<size_t>(n));
+  if (std::optional<HttpRefusal> refusal = CheckHeadSize(bytes, limits)) {
+    while (recv(fd_, buffer, sizeof buffer, 0) > 0) {
+    }
+    Log::Warn("refused an HTTP request (" + std::to_string(refusal->status) + ")",
+              {Str("reason", refusal->reason)});
+    Refuse(refusal->status, JsonMessageBody(refusal->reason));
+    return 0;
+  }
   size_t head_end = FindHeadEnd(bytes);
   if (head_end == 0) {
-    if (bytes.size() > kMaxHeadBytes) {
-      while (recv(fd_, buffer, sizeof buffer, 0) > 0) {
-      }
-      Log::Warn("request head too large (431)",
-                {Str("limit", std::to_string(kMaxHeadBytes) + " bytes")});
-      Refuse(431, JsonMessageBody("Request header fields too large"));
-      return 0;
-    }
     // The bytes stay in the kernel, so a level-triggered poll would fire again at once:
     // pause reading and look again shortly.
     lws_rx_flow_control(wsi_, 0);
@@ -198,12 +184,22 @@ int HeldHandshake::ReadHead() {
 
   std::string parse_error;
   std::optional<HttpHead> head = ParseHttpHead(bytes.substr(0, head_end), &parse_error);
-  if (std::optional<std::pair<int, std::string>> refusal = RefusalFor(head, parse_error)) {
-    // Requests lws would drop without an answer get one here. Only the head is read; what
-    // follows is drained while the refusal is written.
-    Log::Warn("refused an HTTP request (" + std::to_string(refusal->first) + ")",
-              {Str("reason", refusal->second)});
-    Refuse(refusal->first, JsonMessageBody(refusal->second));
+  std::optional<HttpRefusal> refusal;
+  uint64_t content_length = 0;
+  if (!head) {
+    refusal.emplace(400, parse_error);
+  } else {
+    refusal = CheckHead(bytes.substr(0, head_end), *head, &content_length);
+  }
+  if (!refusal && head->upgradeWebSocket && content_length > 0) {
+    refusal.emplace(413, "a WebSocket upgrade has no body; this one announces Content-Length " +
+                             std::to_string(content_length));
+  }
+  if (refusal) {
+    // Only the head is read; what follows is drained while the refusal is written.
+    Log::Warn("refused an HTTP request (" + std::to_string(refusal->status) + ")",
+              {Str("reason", refusal->reason)});
+    Refuse(refusal->status, JsonMessageBody(refusal->reason));
     return 0;
   }
   if (servicesOnly_) {
@@ -214,13 +210,20 @@ int HeldHandshake::ReadHead() {
     }
   }
   if (!head->upgradeWebSocket) {
-    // Plain HTTP (or something lws will refuse clearly): give lws the socket unread.
-    int copy = owner_.server_.CopyForLws(fd_);
-    if (copy >= 0 && lws_adopt_socket_vhost(owner_.server_.vhost, copy) == nullptr) {
-      Log::Warn("libwebsockets refused an HTTP connection");
+    // Plain HTTP: this connection's requests, the first one included (it is still unread), are
+    // read and answered here from now on.
+    if (owner_.httpRoutes_ == nullptr) return -1;
+    retry_.Cancel();
+    state_ = State::kServingHttp;
+    HttpConnection::Screen screen;
+    if (servicesOnly_) {
+      HeldHandshakes* owner = &owner_;
+      screen = [owner](const HttpHead& next) { return owner->ServicesOnlyRefusal(next); };
     }
-    state_ = State::kHandedOver;
-    return -1;
+    http_ = std::make_unique<HttpConnection>(wsi_, fd_, *owner_.httpRoutes_,
+                                             peer_.empty() ? PeerAddress(fd_) : peer_, secure_,
+                                             std::move(screen));
+    return http_->OnReadable();
   }
   head_.resize(head_end);
   ssize_t consumed = recv(fd_, head_.data(), head_end, 0);
@@ -482,6 +485,7 @@ void HeldHandshakes::OnConnectVerdict(const std::string& id, const ConnectVerdic
 }
 
 int HeldHandshake::OnWritable() {
+  if (state_ == State::kServingHttp) return http_->OnWritable();
   if (state_ != State::kRejecting) return 0;
   while (responseSent_ < response_.size()) {
     ssize_t n = send(fd_, response_.data() + responseSent_, response_.size() - responseSent_,

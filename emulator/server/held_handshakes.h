@@ -1,9 +1,11 @@
 // Connections before lws owns them (design: docs/HANDSHAKE.md). The gateway accepts every TCP
-// connection itself and reads its request head: plain HTTP goes to lws unread; a WebSocket
+// connection itself and reads its request head: plain HTTP stays here, served from that head on
+// by an HttpConnection (http_connection.h) on the same descriptor; a WebSocket
 // upgrade is held, unanswered, while its $connect function runs, then either refused with the
 // function's status or replayed into lws as a new Session. A $connect with a Lambda authorizer
 // runs it first, while the upgrade is still held (AWS-NOTES §6). One HeldHandshake per connection,
-// owned here from accept() until lws takes the socket or the refusal is written.
+// owned here from accept() until lws takes the socket, the refusal is written or the HTTP
+// connection ends.
 #pragma once
 
 #include <libwebsockets.h>
@@ -15,6 +17,7 @@
 
 #include "api/function_answer.h"
 #include "base/http_head.h"
+#include "server/http_connection.h"
 #include "server/loop_timer.h"
 #include "server/raw_descriptor.h"
 #include "server/server_context.h"
@@ -27,7 +30,7 @@ class HeldHandshakes;
 
 class HeldHandshake final : public RawDescriptor {
  public:
-  enum class State { kReadingHead, kWaitingConnect, kRejecting, kHandedOver };
+  enum class State { kReadingHead, kWaitingConnect, kRejecting, kServingHttp, kHandedOver };
 
   // `peer`, `secure`: for the plaintext end of a TLS tunnel (TlsTunnels), the client's address
   // and that it came over TLS; empty for a plain TCP connection, whose peer is read from `fd`.
@@ -63,6 +66,7 @@ class HeldHandshake final : public RawDescriptor {
   std::string early_;     // bytes the client sent after the head while $connect ran
   std::string response_;  // a refusal being written
   size_t responseSent_ = 0;
+  std::unique_ptr<HttpConnection> http_;  // kServingHttp: plain HTTP from the first head on
 };
 
 class HeldHandshakes {
@@ -80,6 +84,8 @@ class HeldHandshakes {
   void AdoptTunneled(int fd, bool services_only, const std::string& peer);
   // Where a connection whose first byte is a TLS record goes; null: TLS is off (--no-tls).
   void set_tls(TlsTunnels* tls) { tls_ = tls; }
+  // Where plain HTTP requests (every connection whose first head is not an upgrade) go.
+  void set_http_routes(HttpRoutes* routes) { httpRoutes_ = routes; }
   // Shutdown: every handshake still waiting for $connect is answered 503.
   void RefuseAllWaiting();
   bool empty() const { return waiting_.empty(); }
@@ -109,6 +115,7 @@ class HeldHandshakes {
   // freed in OnClosed); this only finds them again when the verdict arrives.
   std::unordered_map<std::string, HeldHandshake*> waiting_;
   TlsTunnels* tls_ = nullptr;
+  HttpRoutes* httpRoutes_ = nullptr;
 };
 
 }  // namespace wsgw

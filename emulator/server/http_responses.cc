@@ -27,6 +27,8 @@ const char* ReasonPhrase(int status) {
       return "Payload Too Large";
     case 411:
       return "Length Required";
+    case 414:
+      return "URI Too Long";
     case 426:
       return "Upgrade Required";
     case 429:
@@ -41,6 +43,8 @@ const char* ReasonPhrase(int status) {
       return "Service Unavailable";
     case 504:
       return "Gateway Timeout";
+    case 204:
+      return "No Content";
     default:
       return status >= 200 && status < 300 ? "OK" : "Error";
   }
@@ -58,46 +62,6 @@ std::string ClosingResponse(int status, const std::string& body, const std::stri
       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\n" + headers + "Connection: close\r\n\r\n";
   return response + body;
-}
-
-std::string HttpMethod(lws* wsi) {
-  static constexpr std::pair<lws_token_indexes, const char*> kMethods[] = {
-      {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
-      {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_PUT_URI, "PUT"},
-      {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
-      {WSI_TOKEN_HEAD_URI, "HEAD"},
-  };
-  for (const auto& [token, name] : kMethods) {
-    if (lws_hdr_total_length(wsi, token) > 0) return name;
-  }
-  return "UNKNOWN";
-}
-
-// Writes a whole response; returns what the HTTP callback should return.
-int WriteHttpResponse(lws* wsi, int status, const std::string& content_type,
-                      const std::vector<std::pair<std::string, std::string>>& headers,
-                      const std::string& body) {
-  std::vector<unsigned char> buffer(LWS_PRE + 4096 + body.size());
-  unsigned char* start = buffer.data() + LWS_PRE;
-  unsigned char* p = start;
-  unsigned char* end = buffer.data() + buffer.size() - 1;
-  if (lws_add_http_common_headers(wsi, static_cast<unsigned int>(status), content_type.c_str(),
-                                  body.size(), &p, end)) {
-    return -1;
-  }
-  for (const auto& [name, value] : headers) {
-    std::string header = name + ":";
-    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(header.c_str()),
-                                    reinterpret_cast<const unsigned char*>(value.data()),
-                                    static_cast<int>(value.size()), &p, end)) {
-      return -1;
-    }
-  }
-  if (lws_finalize_http_header(wsi, &p, end)) return -1;
-  std::memcpy(p, body.data(), body.size());
-  p += body.size();
-  if (lws_write(wsi, start, static_cast<size_t>(p - start), LWS_WRITE_HTTP_FINAL) < 0) return -1;
-  return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 }  // namespace wsgw

@@ -1,5 +1,6 @@
 #include "server/management_api.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -16,30 +17,20 @@ namespace wsgw {
 
 namespace {
 
-// PostToConnection's own limit is maxMessageBytes; this only bounds what is read.
-constexpr size_t kMaxPostBytes = 1024 * 1024;
-
 // A management API answer: AWS puts the error's type in x-amzn-ErrorType, which is what every
 // SDK reads to name the exception (AWS-NOTES §4.3).
-int WriteAwsResponse(lws* wsi, int status, const std::string& error_type, const std::string& body) {
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"x-amzn-RequestId", NewAmznRequestId()}};
-  if (!error_type.empty()) headers.emplace_back("x-amzn-ErrorType", error_type);
-  return WriteHttpResponse(wsi, status, "application/json", headers, body);
+HttpResponse AwsAnswer(int status, const std::string& error_type, const std::string& body) {
+  HttpResponse answer;
+  answer.status = status;
+  answer.headers = {{"x-amzn-RequestId", NewAmznRequestId()}};
+  if (!error_type.empty()) answer.headers.emplace_back("x-amzn-ErrorType", error_type);
+  answer.body = body;
+  return answer;
 }
 
-// The request's Host header, or HTTP/2's :authority; empty when there is none.
-std::string RequestHost(lws* wsi) {
-  for (lws_token_indexes token : {WSI_TOKEN_HOST, WSI_TOKEN_HTTP_COLON_AUTHORITY}) {
-    int length = lws_hdr_total_length(wsi, token);
-    if (length <= 0) continue;
-    std::string value(static_cast<size_t>(length) + 1, '\0');
-    int copied = lws_hdr_copy(wsi, value.data(), length + 1, token);
-    if (copied < 0) continue;
-    value.resize(static_cast<size_t>(copied));
-    return value;
-  }
-  return "";
+std::string PayloadTooLargeMessage(uint64_t limit) {
+  return JsonMessageBody("Request entity too large: PostToConnection data is limited to " +
+                         std::to_string(limit) + " bytes");
 }
 
 // "a1b2c3d4e5 (stage chat), f6g7h8i9j0 (stage counter)": what a Host's id can be.
@@ -54,59 +45,60 @@ std::string ServedApiIds(const std::vector<ApiConfig>& apis) {
 
 }  // namespace
 
-int ManagementApi::OnRequest(lws* wsi, const char* uri) {
-  std::string path = uri == nullptr ? "/" : uri;
-  std::string method = HttpMethod(wsi);
-  std::optional<ManagementTarget> target = ParseManagementPath(path, /*decode=*/false);
-  if (!target) {
-    if (!server_.options.webRoot.empty() && (method == "GET" || method == "HEAD")) {
-      std::string file_path = path.substr(0, path.find('?'));
-      if (std::optional<StaticFile> file = LoadStaticFile(server_.options.webRoot, file_path)) {
-        return WriteHttpResponse(wsi, 200, file->contentType, {{"Cache-Control", "no-cache"}},
-                                 method == "HEAD" ? std::string() : file->body);
-      }
+bool ManagementApi::IsManagementPath(const HttpHead& head) {
+  return ParseManagementPath(head.path).has_value();
+}
+
+uint64_t ManagementApi::MaxPostBytes() const {
+  uint64_t most = 0;
+  for (const ApiConfig& api : server_.options.apis) {
+    most = std::max(most, static_cast<uint64_t>(api.limits.maxMessageBytes));
+  }
+  return most;
+}
+
+HttpResponse ManagementApi::TooLarge(uint64_t length, uint64_t limit) const {
+  Log::Info("management", {Str("event", "management"), Str("method", "POST"),
+                           Str("outcome", "413 payload too large (Content-Length " +
+                                              std::to_string(length) + ")")});
+  return AwsAnswer(413, "PayloadTooLargeException", PayloadTooLargeMessage(limit));
+}
+
+HttpResponse ManagementApi::Handle(const HttpRequest& request) {
+  const std::string& path = request.head.path;
+  const std::string& method = request.head.method;
+  std::optional<ManagementTarget> target = ParseManagementPath(path);
+  if (target) return Answer(request, *target);
+  if (!server_.options.webRoot.empty() && (method == "GET" || method == "HEAD")) {
+    if (std::optional<StaticFile> file =
+            LoadStaticFile(server_.options.webRoot, request.head.path)) {
+      HttpResponse answer;
+      answer.contentType = file->contentType;
+      answer.headers = {{"Cache-Control", "no-cache"}};
+      answer.body = std::move(file->body);
+      answer.headOnly = method == "HEAD";
+      return answer;
     }
-    Log::Debug("http 404", {Str("method", method), Str("path", path)});
-    return WriteHttpResponse(wsi, 404, "application/json", {},
-                             JsonMessageBody("Not Found: " + path +
-                                             " (WebSocket clients connect to /STAGE; the "
-                                             "management API is /STAGE/@connections/ID)"));
   }
-  HttpRequest& request = requests_[wsi];
-  request.method = method;
-  request.host = RequestHost(wsi);
-  request.target = *target;
-  if (method == "POST") return 0;  // answered at HTTP_BODY_COMPLETION
-  return Answer(wsi);
+  Log::Debug("http 404", {Str("method", method), Str("path", path)});
+  HttpResponse answer;
+  answer.status = 404;
+  answer.body = JsonMessageBody("Not Found: " + path +
+                                " (WebSocket clients connect to /STAGE; the management API is "
+                                "/STAGE/@connections/ID)");
+  return answer;
 }
 
-int ManagementApi::OnBody(lws* wsi, const char* data, size_t length) {
-  auto it = requests_.find(wsi);
-  if (it == requests_.end()) return 0;
-  HttpRequest& request = it->second;
-  if (request.body.size() + length > kMaxPostBytes) {
-    request.tooLarge = true;
-  } else {
-    request.body.append(data, length);
-  }
-  return 0;
-}
-
-int ManagementApi::OnBodyComplete(lws* wsi) {
-  if (requests_.find(wsi) == requests_.end()) return 0;
-  return Answer(wsi);
-}
-
-int ManagementApi::Answer(lws* wsi) {
-  HttpRequest request = std::move(requests_[wsi]);
-  requests_.erase(wsi);
-  const std::string& id = request.target.connectionId;
-  std::vector<LogField> fields = {Str("event", "management"), Str("method", request.method),
+HttpResponse ManagementApi::Answer(const HttpRequest& http, const ManagementTarget& target) {
+  const std::string& method = http.head.method;
+  const std::string host = http.head.Header("Host").value_or("");
+  const std::string& id = target.connectionId;
+  std::vector<LogField> fields = {Str("event", "management"), Str("method", method),
                                   Str("connectionId", id)};
 
   const ApiConfig* api = nullptr;
   const std::vector<ApiConfig>& apis = server_.options.apis;
-  std::optional<std::string> host_id = ExecuteApiIdFromHost(request.host);
+  std::optional<std::string> host_id = ExecuteApiIdFromHost(host);
   if (host_id && apis.size() > 1) {
     // Several APIs: the Host's id is the API's, as each has its own execute-api name on AWS.
     for (const ApiConfig& candidate : apis) {
@@ -115,38 +107,38 @@ int ManagementApi::Answer(lws* wsi) {
     if (api == nullptr) {
       fields.push_back(Str("outcome", "404 unknown API id " + *host_id));
       Log::Info("management", fields);
-      return WriteAwsResponse(
-          wsi, 404, "NotFoundException",
-          JsonMessageBody("No API with id " + *host_id + " (Host " + request.host +
+      return AwsAnswer(
+          404, "NotFoundException",
+          JsonMessageBody("No API with id " + *host_id + " (Host " + host +
                           "): wsgw serves " + ServedApiIds(apis) +
                           "; set \"apiId\" in a routes file to the id the code uses"));
     }
-    if (request.target.stage && *request.target.stage != api->stage) {
+    if (target.stage && *target.stage != api->stage) {
       fields.push_back(
-          Str("outcome", "404 API " + api->apiId + " has no stage " + *request.target.stage));
+          Str("outcome", "404 API " + api->apiId + " has no stage " + *target.stage));
       Log::Info("management", fields);
-      return WriteAwsResponse(
-          wsi, 404, "NotFoundException",
-          JsonMessageBody("API " + api->apiId + " (Host " + request.host + ") has no stage " +
-                          *request.target.stage + "; its stage is " + api->stage));
+      return AwsAnswer(
+          404, "NotFoundException",
+          JsonMessageBody("API " + api->apiId + " (Host " + host + ") has no stage " +
+                          *target.stage + "; its stage is " + api->stage));
     }
-  } else if (request.target.stage) {
+  } else if (target.stage) {
     for (const ApiConfig& candidate : apis) {
-      if (candidate.stage == *request.target.stage) api = &candidate;
+      if (candidate.stage == *target.stage) api = &candidate;
     }
     if (api == nullptr) {
-      fields.push_back(Str("outcome", "404 unknown stage " + *request.target.stage));
+      fields.push_back(Str("outcome", "404 unknown stage " + *target.stage));
       Log::Info("management", fields);
-      return WriteAwsResponse(wsi, 404, "NotFoundException",
-                              JsonMessageBody("No API at stage " + *request.target.stage));
+      return AwsAnswer(404, "NotFoundException",
+                              JsonMessageBody("No API at stage " + *target.stage));
     }
   }
-  if (request.method != "POST" && request.method != "GET" && request.method != "DELETE") {
+  if (method != "POST" && method != "GET" && method != "DELETE") {
     fields.push_back(Str("outcome", "405"));
     Log::Info("management", fields);
-    return WriteAwsResponse(
-        wsi, 405, "MethodNotAllowedException",
-        JsonMessageBody("@connections accepts POST, GET and DELETE, not " + request.method));
+    return AwsAnswer(
+        405, "MethodNotAllowedException",
+        JsonMessageBody("@connections accepts POST, GET and DELETE, not " + method));
   }
   Session* session = sessions_.Find(id);
   if (session != nullptr && api != nullptr && session->api != api) session = nullptr;
@@ -154,10 +146,10 @@ int ManagementApi::Answer(lws* wsi) {
     // A connection still in its $connect is not there yet, as on AWS (AWS-NOTES §4.3).
     fields.push_back(Str("outcome", "410 gone"));
     Log::Info("management", fields);
-    return WriteAwsResponse(wsi, 410, "GoneException", "");
+    return AwsAnswer(410, "GoneException", "");
   }
 
-  if (request.method == "GET") {
+  if (method == "GET") {
     Json::Value body(Json::objectValue);
     body["connectedAt"] = Iso8601Millis(session->context.connectedAtMs);
     body["identity"]["sourceIp"] = session->context.sourceIp;
@@ -167,38 +159,33 @@ int ManagementApi::Answer(lws* wsi) {
     body["lastActiveAt"] = Iso8601Millis(session->lastActiveMs);
     fields.push_back(Str("outcome", "200"));
     Log::Debug("management", fields);
-    return WriteAwsResponse(wsi, 200, "", CompactJson(body));
+    return AwsAnswer(200, "", CompactJson(body));
   }
-  if (request.method == "DELETE") {
+  if (method == "DELETE") {
     sessions_.RequestClose(session, 1000, kReasonDeleted);
     fields.push_back(Str("outcome", "204"));
     Log::Info("management", fields);
-    return WriteAwsResponse(wsi, 204, "", "");
+    return AwsAnswer(204, "", "");
   }
   size_t limit = static_cast<size_t>(session->api->limits.maxMessageBytes);
-  if (request.tooLarge || request.body.size() > limit) {
+  if (http.body.size() > limit) {
     fields.push_back(Str("outcome", "413 payload too large"));
     Log::Info("management", fields);
-    return WriteAwsResponse(wsi, 413, "PayloadTooLargeException",
-                            JsonMessageBody("Request entity too large: PostToConnection data is "
-                                            "limited to " +
-                                            std::to_string(limit) + " bytes"));
+    return AwsAnswer(413, "PayloadTooLargeException", PayloadTooLargeMessage(limit));
   }
-  if (session->outboundBytes + request.body.size() > kMaxOutboundBytes) {
+  if (session->outboundBytes + http.body.size() > kMaxOutboundBytes) {
     fields.push_back(Str("outcome", "429 client buffer full"));
     Log::Warn("management", fields);
-    return WriteAwsResponse(
-        wsi, 429, "LimitExceededException",
+    return AwsAnswer(
+        429, "LimitExceededException",
         JsonMessageBody("The client is not reading: " + std::to_string(session->outboundBytes) +
                         " bytes are waiting to be sent to it"));
   }
-  bool binary = !IsValidUtf8(request.body);
-  sessions_.Send(session, std::move(request.body), binary);
+  bool binary = !IsValidUtf8(http.body);
+  sessions_.Send(session, http.body, binary);
   fields.push_back(Str("outcome", "200"));
   Log::Debug("management", fields);
-  return WriteAwsResponse(wsi, 200, "", "");
+  return AwsAnswer(200, "", "");
 }
-
-void ManagementApi::OnClosed(lws* wsi) { requests_.erase(wsi); }
 
 }  // namespace wsgw

@@ -6,12 +6,11 @@
 // served; with one, any id is that API.
 #pragma once
 
-#include <libwebsockets.h>
-
+#include <cstdint>
 #include <string>
-#include <unordered_map>
 
 #include "api/management_path.h"
+#include "server/http_connection.h"
 #include "server/server_context.h"
 #include "server/sessions.h"
 
@@ -23,26 +22,20 @@ class ManagementApi {
   ManagementApi(const ManagementApi&) = delete;
   ManagementApi& operator=(const ManagementApi&) = delete;
 
-  // The app protocol's HTTP callbacks; each returns what the lws callback should.
-  int OnRequest(lws* wsi, const char* uri);
-  int OnBody(lws* wsi, const char* data, size_t length);
-  int OnBodyComplete(lws* wsi);
-  void OnClosed(lws* wsi);
+  // Whether `head` is for @connections (else: a static file, or 404).
+  static bool IsManagementPath(const HttpHead& head);
+  // The largest PostToConnection body any served API takes (its maxMessageBytes).
+  uint64_t MaxPostBytes() const;
+  // A POST refused from its Content-Length alone: 413 PayloadTooLargeException.
+  HttpResponse TooLarge(uint64_t length, uint64_t limit) const;
+  // Answers @connections requests, static files (GET/HEAD, with a web root) and 404.
+  HttpResponse Handle(const HttpRequest& request);
 
  private:
-  struct HttpRequest {
-    std::string method;
-    std::string host;  // the Host header (HTTP/2: :authority)
-    ManagementTarget target;
-    std::string body;
-    bool tooLarge = false;
-  };
-
-  int Answer(lws* wsi);
+  HttpResponse Answer(const HttpRequest& request, const ManagementTarget& target);
 
   ServerContext& server_;
   Sessions& sessions_;
-  std::unordered_map<lws*, HttpRequest> requests_;
 };
 
 }  // namespace wsgw

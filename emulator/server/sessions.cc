@@ -256,6 +256,18 @@ void Sessions::Send(Session* session, std::string bytes, bool binary, bool at_on
     }
     return;
   }
+  if (session->outboundBytes + bytes.size() > kMaxOutboundBytes) {
+    // A client that sends but never reads its replies: nothing pushes back on a route's reply
+    // (PostToConnection answers 429 instead), so the connection is closed rather than its queue
+    // let grow. What is queued may still go out in the close's 2 s; @connections then says 410.
+    if (!session->closeRequested) {
+      Log::Warn("client is not reading: closing it (1008)",
+                {Str("connectionId", session->context.connectionId),
+                 Num("queuedBytes", static_cast<long long>(session->outboundBytes))});
+      RequestClose(session, 1008, kReasonNotReading);
+    }
+    return;
+  }
   session->outboundBytes += bytes.size();
   session->outbound.push_back({std::move(bytes), binary});
   if (wsi != nullptr) lws_callback_on_writable(wsi);

@@ -35,8 +35,10 @@ inline constexpr char kReasonAbnormal[] =
     "Client-side close frame status not set (connection lost)";
 
 // Bytes waiting for one slow client before PostToConnection answers 429 LimitExceededException,
-// AWS's answer when "the WebSocket client side buffer is full".
+// AWS's answer when "the WebSocket client side buffer is full"; a route's reply past it closes
+// the connection with 1008 kReasonNotReading instead (docs/SPEC.md, Limits).
 inline constexpr size_t kMaxOutboundBytes = 4 * 1024 * 1024;
+inline constexpr char kReasonNotReading[] = "Client is not reading its messages";
 
 // An accepted WebSocket connection, from $connect's 2xx until its $disconnect.
 struct Session {

@@ -1,5 +1,6 @@
 #include "server/static_files.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,14 @@ std::string ContentTypeFor(const std::string& path) {
 }
 
 std::optional<StaticFile> LoadStaticFile(const std::string& root, const std::string& url_path) {
+  // An encoded slash or a backslash names no file a link on a page could; refusing them keeps
+  // "one segment" meaning one segment whatever the platform.
+  std::string lowered = url_path;
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lowered.find("%2f") != std::string::npos || lowered.find("%5c") != std::string::npos ||
+      url_path.find('\\') != std::string::npos) {
+    return std::nullopt;
+  }
   std::string decoded = PercentDecode(url_path, false);
   if (decoded.empty() || decoded[0] != '/' || decoded.find('\0') != std::string::npos) {
     return std::nullopt;

@@ -1098,9 +1098,18 @@ class InvokeRequestHandler(http.server.BaseHTTPRequestHandler):
     def _serve(self):
         try:
             status, headers, body = self._handle()
+        except ConnectionError:
+            # The client left mid-request: nobody to answer.
+            self.close_connection = True
+            return
         except Exception:
             status, headers, body = service_error(500, "ServiceException", traceback.format_exc())
-        self._answer(status, headers, body)
+        try:
+            self._answer(status, headers, body)
+        except ConnectionError:
+            # The gateway stopped waiting (its integration timeout) or went away; the
+            # invocation's outcome is already in the log.
+            self.close_connection = True
 
     do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
@@ -1113,6 +1122,12 @@ class InvokeServer(http.server.ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         http.server.ThreadingHTTPServer.__init__(self, address, InvokeRequestHandler)
         self.pool = pool
+
+    def handle_error(self, request, client_address):
+        # A client that resets or leaves mid-request is not the host's error; anything else is.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        http.server.ThreadingHTTPServer.handle_error(self, request, client_address)
 
 
 TRUST_CHECK_TIMEOUT_SECONDS = 3.0

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <cxxabi.h>
 #include <fcntl.h>
-#include <http_parser.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,6 +31,7 @@
 
 #include "base/http_head.h"
 #include "base/ids.h"
+#include "request_reader.h"
 #include "wsgw/lambda.h"
 
 namespace wsgw::lambda {
@@ -148,112 +148,7 @@ std::pair<std::string, std::string> DescribeCurrentException() {
   }
 }
 
-struct Request {
-  std::string method;
-  std::string url;
-  std::string body;
-  bool keep_alive = true;
-};
-
-// Per-connection parsing state, reachable from http-parser callbacks through parser.data.
-struct ParseState {
-  int fd = -1;
-  Request request;
-  std::string header_field;
-  std::string header_value;
-  bool in_value = false;
-  bool expect_continue = false;
-  bool too_large = false;
-
-  void FinishHeader() {
-    if (in_value && EqualsIgnoreCase(header_field, "expect") &&
-        EqualsIgnoreCase(header_value, "100-continue")) {
-      expect_continue = true;
-    }
-    header_field.clear();
-    header_value.clear();
-    in_value = false;
-  }
-};
-
-ParseState& StateOf(http_parser* parser) { return *static_cast<ParseState*>(parser->data); }
-
-int OnMessageBegin(http_parser* parser) {
-  ParseState& state = StateOf(parser);
-  state.request = Request{};
-  state.header_field.clear();
-  state.header_value.clear();
-  state.in_value = false;
-  state.expect_continue = false;
-  return 0;
-}
-
-int OnUrl(http_parser* parser, const char* at, size_t length) {
-  StateOf(parser).request.url.append(at, length);
-  return 0;
-}
-
-int OnHeaderField(http_parser* parser, const char* at, size_t length) {
-  ParseState& state = StateOf(parser);
-  if (state.in_value) state.FinishHeader();
-  state.header_field.append(at, length);
-  return 0;
-}
-
-int OnHeaderValue(http_parser* parser, const char* at, size_t length) {
-  ParseState& state = StateOf(parser);
-  state.in_value = true;
-  state.header_value.append(at, length);
-  return 0;
-}
-
-int OnHeadersComplete(http_parser* parser) {
-  ParseState& state = StateOf(parser);
-  state.FinishHeader();
-  state.request.method = http_method_str(static_cast<http_method>(parser->method));
-  if ((parser->flags & F_CONTENTLENGTH) && parser->content_length > kMaxBodyBytes) {
-    state.too_large = true;
-    return -1;  // an error: the connection answers 413 and closes
-  }
-  if (parser->flags & F_CONTENTLENGTH) {
-    state.request.body.reserve(static_cast<size_t>(parser->content_length));
-  }
-  if (state.expect_continue) {
-    SendAll(state.fd, "HTTP/1.1 100 Continue\r\n\r\n");
-  }
-  return 0;
-}
-
-int OnBody(http_parser* parser, const char* at, size_t length) {
-  ParseState& state = StateOf(parser);
-  if (state.request.body.size() + length > kMaxBodyBytes) {
-    state.too_large = true;
-    return -1;
-  }
-  state.request.body.append(at, length);
-  return 0;
-}
-
-int OnMessageComplete(http_parser* parser) {
-  StateOf(parser).request.keep_alive = http_should_keep_alive(parser) != 0;
-  // Pausing hands the request to the connection loop, which answers it before parsing any
-  // pipelined request that follows in the same buffer.
-  http_parser_pause(parser, 1);
-  return 0;
-}
-
-http_parser_settings MakeSettings() {
-  http_parser_settings settings;
-  http_parser_settings_init(&settings);
-  settings.on_message_begin = OnMessageBegin;
-  settings.on_url = OnUrl;
-  settings.on_header_field = OnHeaderField;
-  settings.on_header_value = OnHeaderValue;
-  settings.on_headers_complete = OnHeadersComplete;
-  settings.on_body = OnBody;
-  settings.on_message_complete = OnMessageComplete;
-  return settings;
-}
+using Request = InvokeRequest;
 
 // The function name of an invoke path, or nullopt when `path` is not one.
 std::optional<std::string> InvokedFunction(std::string_view path) {
@@ -420,12 +315,7 @@ struct Server::Impl {
   }
 
   void ServeConnection(int fd) const {
-    static const http_parser_settings settings = MakeSettings();
-    http_parser parser;
-    http_parser_init(&parser, HTTP_REQUEST);
-    ParseState state;
-    state.fd = fd;
-    parser.data = &state;
+    RequestReader reader(kMaxBodyBytes);
     std::vector<char> buffer(64 * 1024);
     for (;;) {
       ssize_t received = recv(fd, buffer.data(), buffer.size(), 0);
@@ -434,28 +324,28 @@ struct Server::Impl {
       size_t offset = 0;
       const size_t length = static_cast<size_t>(received);
       while (offset < length) {
-        offset += http_parser_execute(&parser, &settings, buffer.data() + offset, length - offset);
-        http_errno error = HTTP_PARSER_ERRNO(&parser);
-        if (error == HPE_PAUSED) {
-          http_parser_pause(&parser, 0);
-          const bool keep_alive = state.request.keep_alive;
-          if (!SendAll(fd, Serialize(Answer(state.request), keep_alive)) || !keep_alive) return;
+        size_t consumed = 0;
+        RequestReader::Step step = reader.Feed(buffer.data() + offset, length - offset, &consumed);
+        offset += consumed;
+        if (reader.TakeContinue() && !SendAll(fd, "HTTP/1.1 100 Continue\r\n\r\n")) return;
+        if (step == RequestReader::Step::kRequest) {
+          const bool keep_alive = reader.request().keep_alive;
+          if (!SendAll(fd, Serialize(Answer(reader.request()), keep_alive)) || !keep_alive) return;
           continue;
         }
-        if (error != HPE_OK) {
+        if (step == RequestReader::Step::kError) {
           Response response =
-              state.too_large
+              reader.tooLarge()
                   ? ServiceError(413, "RequestTooLargeException",
                                  "Request must be smaller than " + std::to_string(kMaxBodyBytes) +
                                      " bytes for the InvokeFunction operation")
-                  : ServiceError(
-                        400, "BadRequestException",
-                        std::string("Malformed HTTP request: ") + http_errno_description(error));
+                  : ServiceError(400, "BadRequestException",
+                                 std::string("Malformed HTTP request: ") +
+                                     reader.errorDescription());
           SendAll(fd, Serialize(response, false));
           DrainBeforeClose(fd);
           return;
         }
-        if (offset < length) break;  // cannot happen without an error; never spin
       }
     }
   }

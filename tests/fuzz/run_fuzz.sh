@@ -21,9 +21,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 targets_all=(routes_config selection_expression management_path http_head lambda_event
-             dynamodb_expression project_yaml serverless websocket_frames)
-# The emulator sources the targets need; all go into one static library.
-sources=(api/routes_config api/selection_expression api/management_path base/http_head api/lambda_event
+             dynamodb_expression project_yaml serverless websocket_frames http_request_reader
+             lambda_request_reader)
+# The emulator sources the targets need (and the handler runtime's request reader); all go
+# into one static library.
+sources=(api/routes_config api/selection_expression api/management_path base/http_head
+         base/http_request_reader api/lambda_event
          api/function_answer base/json
          base/utf8 base/log base/ids base/base64 base/websocket_frame_checker
          dynamodb/number dynamodb/attribute_value dynamodb/expression dynamodb/expression_ast
@@ -31,7 +34,8 @@ sources=(api/routes_config api/selection_expression api/management_path base/htt
          dynamodb/expression_update dynamodb/expression_projection
          dynamodb/expression_reserved_words dynamodb/key_condition
          project/yaml_document project/intrinsics project/cloudformation_import
-         project/serverless_variables project/serverless_import)
+         project/serverless_variables project/serverless_import
+         ../lambda-bridge/src/request_reader)
 
 usage() {
   sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
@@ -87,7 +91,7 @@ build() {
 
   local cflags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
                 -fno-sanitize-recover=undefined -DWSGW_VERSION='"fuzz"' -DWSGW_SOURCE_DIR="\"$root\""
-                -I"$root/emulator")
+                -I"$root/emulator" -I"$root/lambda-bridge/src")
   # shellcheck disable=SC2207
   cflags+=($(pkg-config --cflags jsoncpp simdjson libwebsockets libfyaml 2>/dev/null ||
              echo -I/usr/include/jsoncpp -DSIMDJSON_THREADS_ENABLED=1))

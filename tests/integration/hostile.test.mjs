@@ -333,6 +333,13 @@ describe('malformed @connections requests', () => {
   after(() => live?.ws.close());
 
   const mgmtPath = (id) => `/dev/@connections/${id}`;
+  // One request on a fresh connection, which the client then closes: the gateway keeps an
+  // HTTP/1.1 connection alive (30 s idle) while its client holds it.
+  const rawHttpClosed = async (...args) => {
+    const result = await rawHttp(gateway.port, ...args);
+    result.socket.destroy();
+    return result;
+  };
   const requestLine = (method, path, headers = [], body = '') => {
     const lines = [`${method} ${path} HTTP/1.1`, 'Host: 127.0.0.1', ...headers];
     if (body !== null && !headers.some((h) => /^transfer-encoding/i.test(h))) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
@@ -341,7 +348,7 @@ describe('malformed @connections requests', () => {
 
   for (const method of ['PUT', 'PATCH', 'OPTIONS']) {
     test(`${method} on a live connection: 405 MethodNotAllowedException; the connection is untouched`, T, async () => {
-      const { response } = await rawHttp(gateway.port, requestLine(method, mgmtPath(encodeURIComponent(live.connectionId)), [], 'x'));
+      const { response } = await rawHttpClosed(requestLine(method, mgmtPath(encodeURIComponent(live.connectionId)), [], 'x'));
       assert.equal(response.status, 405);
       assert.equal(response.headers['x-amzn-errortype'], 'MethodNotAllowedException');
       assert.equal(await request(live.ws, 'untouched'), 'untouched');
@@ -358,19 +365,19 @@ describe('malformed @connections requests', () => {
     ['an encoded slash', 'a%2Fb'],
   ]) {
     test(`GET with ${name}: a 4xx, never a crash`, T, async () => {
-      const { response } = await rawHttp(gateway.port, requestLine('GET', mgmtPath(id), [], null));
+      const { response } = await rawHttpClosed(requestLine('GET', mgmtPath(id), [], null));
       assert.ok(response, 'no HTTP response');
       assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
     });
   }
 
   test('a path with too many segments: 404', T, async () => {
-    const { response } = await rawHttp(gateway.port, requestLine('GET', `${mgmtPath('a')}/b/c`, [], null));
+    const { response } = await rawHttpClosed(requestLine('GET', `${mgmtPath('a')}/b/c`, [], null));
     assert.equal(response.status, 404);
   });
 
   test('an unknown stage: 404 NotFoundException', T, async () => {
-    const { response } = await rawHttp(gateway.port, requestLine('GET', `/prod/@connections/${encodeURIComponent(live.connectionId)}`, [], null));
+    const { response } = await rawHttpClosed(requestLine('GET', `/prod/@connections/${encodeURIComponent(live.connectionId)}`, [], null));
     assert.equal(response.status, 404);
     assert.equal(response.headers['x-amzn-errortype'], 'NotFoundException');
   });
@@ -394,7 +401,7 @@ describe('malformed @connections requests', () => {
   test('a chunked POST is answered (delivered, or refused with 411) within 5 s, not left hanging', T, async () => {
     const chunked = `POST ${mgmtPath(encodeURIComponent(live.connectionId))} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
       'Transfer-Encoding: chunked\r\n\r\n7\r\nchunked\r\n0\r\n\r\n';
-    const { response } = await rawHttp(gateway.port, chunked, { timeoutMs: 5000 });
+    const { response } = await rawHttpClosed(chunked, { timeoutMs: 5000 });
     assert.ok(response, 'the connection closed without an answer');
     assert.ok([200, 411].includes(response.status), `status ${response.status}`);
     if (response.status === 200) assert.equal(await live.ws.nextMessage(2000), 'chunked');

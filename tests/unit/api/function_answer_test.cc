@@ -81,6 +81,14 @@ TEST(IntegrationResultTest, ConnectPrefersHeadersOverMultiValueHeaders) {
   EXPECT_EQ(*verdict.subprotocol, "a");
 }
 
+TEST(IntegrationResultTest, ConnectWithALineBreakInTheSubprotocolIs502) {
+  ConnectVerdict verdict = InterpretConnectResult(
+      Ok(R"({"statusCode":200,"headers":{"Sec-WebSocket-Protocol":"chat\r\nSet-Cookie: a=b"}})"));
+  EXPECT_EQ(verdict.httpStatus, 502);
+  EXPECT_FALSE(verdict.subprotocol.has_value());
+  EXPECT_NE(verdict.reason.find("Sec-WebSocket-Protocol contains CR, LF or NUL"), std::string::npos);
+}
+
 TEST(IntegrationResultTest, ConnectIgnoresSubprotocolWhenRejecting) {
   ConnectVerdict verdict = InterpretConnectResult(
       Ok(R"({"statusCode":400,"headers":{"Sec-WebSocket-Protocol":"graphql-ws"}})"));
