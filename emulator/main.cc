@@ -17,9 +17,11 @@
 
 #include "dynamodb_endpoint.h"
 #include "supervisor/function_supervisor.h"
+#include "supervisor/handler_check.h"
 #include "server/gateway.h"
 #include "base/install_paths.h"
 #include "base/log.h"
+#include "base/suggest.h"
 #include "api/routes_config.h"
 #include "project/project_file.h"
 #include "tls/certificate_names.h"
@@ -216,7 +218,19 @@ Arguments ParseArguments(int argc, char** argv) {
       case kHelp: std::cout << kUsage; std::exit(0);
       case kVersion: std::cout << "wsgw-emulate " << WSGW_VERSION << "\n"; std::exit(0);
       case ':': UsageError(std::string(argv[optind - 1]) + " needs a value");
-      default: UsageError(std::string("unknown option '") + argv[optind - 1] + "'");
+      default: {
+        // "--rotues=x" -> "rotues": the closest of the option names.
+        std::string given = argv[optind - 1];
+        std::string name = given.rfind("--", 0) == 0 ? given.substr(2) : given;
+        name = name.substr(0, name.find('='));
+        std::vector<std::string> names;
+        for (const option* known = kOptions; known->name != nullptr; ++known) {
+          names.push_back(known->name);
+        }
+        const std::string match = wsgw::ClosestMatch(name, names);
+        UsageError("unknown option '" + given + "'" +
+                   (match.empty() ? "" : " (did you mean '--" + match + "'?)"));
+      }
     }
   }
   // `--check a.json b.json`: the files after the first are operands.
@@ -277,6 +291,13 @@ std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files,
     }
     problems += result.problems.size();
     for (wsgw::ApiConfig& api : result.apis) apis.push_back(std::move(api));
+  }
+  // Only files without problems reach here, so a handler problem is never a consequence of one.
+  for (const wsgw::ApiConfig& api : apis) {
+    for (const wsgw::ConfigProblem& problem : wsgw::CheckHandlers(api)) {
+      std::cerr << problem.ToString() << "\n";
+      ++problems;
+    }
   }
   if (problems > 0) {
     std::cerr << "wsgw-emulate: " << problems << (problems == 1 ? " problem" : " problems")

@@ -80,6 +80,9 @@ struct FunctionSupervisor::Impl {
     Clock::time_point startedAt;
     Clock::time_point restartAt;
     bool restartPending = false;
+    // Inside a host's "cannot load handler" report, which ends with its "invocations answer"
+    // line: those lines are logged as errors.
+    bool inLoadError = false;
   };
 
   std::mutex mutex;
@@ -223,11 +226,32 @@ struct FunctionSupervisor::Impl {
     }
     child.tail.push_back(line);
     if (child.tail.size() > kTailLines) child.tail.pop_front();
+    const LogLevel level = LevelOf(child, line);
     if (Log::format() == LogFormat::kJson) {
-      Log::Info(line, {Str("function", child.spec.name), Str("stream", stream)});
+      Log::Write(level, line, {Str("function", child.spec.name), Str("stream", stream)});
     } else {
-      Log::Info("[" + child.spec.name + "] " + line);
+      Log::Write(level, "[" + child.spec.name + "] " + line);
     }
+  }
+
+  // A host that cannot load its handler still serves (each invocation answers the init error,
+  // as Lambda does), so its report is the one sign of the mistake: it must pass --log-level
+  // warn and stand out. Everything else a function prints is its own business, at info.
+  static LogLevel LevelOf(Child& child, const std::string& line) {
+    static constexpr const char* kHosts[] = {"wsgw node host: ", "wsgw python host: "};
+    for (const char* host : kHosts) {
+      if (line.rfind(host, 0) != 0) continue;
+      const std::string rest = line.substr(std::strlen(host));
+      if (rest.rfind("cannot load handler", 0) == 0) {
+        child.inLoadError = true;
+        return LogLevel::kError;
+      }
+      if (child.inLoadError && rest.rfind("invocations answer", 0) == 0) {
+        child.inLoadError = false;
+        return LogLevel::kError;
+      }
+    }
+    return child.inLoadError ? LogLevel::kError : LogLevel::kInfo;
   }
 
   void Reap(Child& child) {
