@@ -166,7 +166,7 @@ int ManagementApi::Answer(lws* wsi) {
     }
     body["lastActiveAt"] = Iso8601Millis(session->lastActiveMs);
     fields.push_back(Str("outcome", "200"));
-    Log::Debug("management", fields);
+    Log::Info("management", fields);
     return WriteAwsResponse(wsi, 200, "", CompactJson(body));
   }
   if (request.method == "DELETE") {
@@ -193,9 +193,14 @@ int ManagementApi::Answer(lws* wsi) {
                         " bytes are waiting to be sent to it"));
   }
   bool binary = !IsValidUtf8(request.body);
-  sessions_.Send(session, std::move(request.body), binary);
   fields.push_back(Str("outcome", "200"));
-  Log::Debug("management", fields);
+  fields.push_back(Num("bytes", static_cast<long long>(request.body.size())));
+  if (Log::payloadBytes() > 0) {
+    fields.push_back(binary ? Str("payload", "(binary)")
+                            : Payload("payload", request.body, Log::payloadBytes()));
+  }
+  Log::Info("management", fields);
+  sessions_.Send(session, std::move(request.body), binary);
   return WriteAwsResponse(wsi, 200, "", "");
 }
 

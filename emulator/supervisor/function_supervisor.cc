@@ -83,6 +83,10 @@ struct FunctionSupervisor::Impl {
     // Inside a host's "cannot load handler" report, which ends with its "invocations answer"
     // line: those lines are logged as errors.
     bool inLoadError = false;
+    // Stopped by Stop(port) (a reload that changed or removed its function): never restarted,
+    // SIGKILLed at killAt if still running, and dropped once reaped.
+    bool retired = false;
+    Clock::time_point killAt;
   };
 
   std::mutex mutex;
@@ -271,7 +275,7 @@ struct FunctionSupervisor::Impl {
                       .count();
     if (ran_ms > kStableRunMs) child.backoffMs = kFirstBackoffMs;
     child.ready = false;
-    if (stopping) return;
+    if (stopping || child.retired) return;
     Log::Warn("function process " + child.lastExit + "; restarting",
               {Str("function", child.spec.name), Num("inMs", static_cast<long long>(child.backoffMs))});
     child.restartPending = true;
@@ -313,10 +317,33 @@ struct FunctionSupervisor::Impl {
           Log::Debug("function ready", {Str("function", child->spec.name)});
           changed.notify_all();
         }
-        if (child->restartPending && !stopping && Clock::now() >= child->restartAt) {
+        if (child->restartPending && !stopping && !child->retired &&
+            Clock::now() >= child->restartAt) {
           Spawn(*child);
         }
+        if (child->retired && child->pid > 0 && Clock::now() >= child->killAt) {
+          kill(-child->pgid, SIGKILL);
+        }
       }
+      std::erase_if(children, [](const std::unique_ptr<Child>& child) {
+        if (!child->retired || child->pid > 0) return false;
+        if (child->pgid > 0) kill(-child->pgid, SIGKILL);
+        if (child->outFd >= 0) close(child->outFd);
+        if (child->errFd >= 0) close(child->errFd);
+        return true;
+      });
+    }
+  }
+
+  void Retire(int port, int grace_ms) {
+    for (auto& child : children) {
+      if (child->spec.port != port || child->retired) continue;
+      child->retired = true;
+      child->restartPending = false;
+      child->killAt = Clock::now() + std::chrono::milliseconds(grace_ms);
+      if (child->pid > 0) kill(-child->pgid, SIGTERM);
+      Log::Debug("function stopped", {Str("function", child->spec.name),
+                                      Num("port", static_cast<long long>(port))});
     }
   }
 
@@ -378,6 +405,7 @@ bool FunctionSupervisor::WaitReady(int timeout_ms, std::string* error) {
   while (true) {
     bool all_ready = impl_->toStart.empty();
     for (auto& child : impl_->children) {
+      if (child->retired) continue;
       if (child->exitsBeforeReady >= kExitsBeforeGivingUp) {
         *error = "function '" + child->spec.name + "' never became ready: its process " +
                  child->lastExit + " " + std::to_string(child->exitsBeforeReady) + " times";
@@ -392,7 +420,7 @@ bool FunctionSupervisor::WaitReady(int timeout_ms, std::string* error) {
     if (all_ready) return true;
     if (impl_->changed.wait_until(lock, deadline) == std::cv_status::timeout) {
       for (auto& child : impl_->children) {
-        if (child->ready) continue;
+        if (child->ready || child->retired) continue;
         *error = "function '" + child->spec.name + "' did not accept connections on port " +
                  std::to_string(child->spec.port) + " within " + std::to_string(timeout_ms) +
                  " ms (it must listen on $WSGW_FUNCTION_HOST:$WSGW_FUNCTION_PORT)";
@@ -407,6 +435,18 @@ bool FunctionSupervisor::WaitReady(int timeout_ms, std::string* error) {
 }
 
 void FunctionSupervisor::StopAll(int grace_ms) { impl_->StopAll(grace_ms); }
+
+void FunctionSupervisor::Stop(int port, int grace_ms) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    for (auto& pending : impl_->toStart) {
+      if (pending->spec.port == port) pending->retired = true;
+    }
+    std::erase_if(impl_->toStart, [](const auto& pending) { return pending->retired; });
+    impl_->Retire(port, grace_ms);
+  }
+  impl_->Wake();
+}
 
 int FunctionSupervisor::FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -523,30 +563,35 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   return spec;
 }
 
+int AssignPort(FunctionConfig& function) {
+  int port = FunctionSupervisor::FreePort();
+  const std::string& name = function.name;
+  auto url_at = [&name](int p) {
+    return "http://127.0.0.1:" + std::to_string(p) + "/2015-03-31/functions/" + name +
+           "/invocations";
+  };
+  function.url = url_at(port);
+  function.supervised = true;
+  function.environmentUrls.clear();
+  if (function.kind == FunctionConfig::Kind::kRuntime && function.runtime == "nodejs") {
+    // One port per execution environment, each served by that environment itself.
+    std::set<int> taken = {port};
+    const int environments = ConcurrencyOf(function);
+    for (int attempts = 0; static_cast<int>(taken.size()) < environments + 1 && attempts < 1000;
+         ++attempts) {
+      int p = FunctionSupervisor::FreePort();
+      if (p > 0 && taken.insert(p).second) function.environmentUrls.push_back(url_at(p));
+    }
+  }
+  return port;
+}
+
 std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis) {
   std::vector<StartedFunction> started;
   for (size_t i = 0; i < apis.size(); ++i) {
     for (auto& [name, function] : apis[i].functions) {
       if (function.kind == FunctionConfig::Kind::kUrl) continue;
-      int port = FunctionSupervisor::FreePort();
-      auto url_at = [&name](int p) {
-        return "http://127.0.0.1:" + std::to_string(p) + "/2015-03-31/functions/" + name +
-               "/invocations";
-      };
-      function.url = url_at(port);
-      function.supervised = true;
-      function.environmentUrls.clear();
-      if (function.kind == FunctionConfig::Kind::kRuntime && function.runtime == "nodejs") {
-        // One port per execution environment, each served by that environment itself.
-        std::set<int> taken = {port};
-        const int environments = ConcurrencyOf(function);
-        for (int attempts = 0; static_cast<int>(taken.size()) < environments + 1 && attempts < 1000;
-             ++attempts) {
-          int p = FunctionSupervisor::FreePort();
-          if (p > 0 && taken.insert(p).second) function.environmentUrls.push_back(url_at(p));
-        }
-      }
-      started.push_back({i, name, port});
+      started.push_back({i, name, AssignPort(function)});
     }
   }
   return started;

