@@ -15,11 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "definition_reload.h"
 #include "dynamodb_endpoint.h"
 #include "supervisor/function_supervisor.h"
 #include "server/gateway.h"
 #include "base/install_paths.h"
 #include "base/log.h"
+#include "base/suggest.h"
 #include "api/routes_config.h"
 #include "project/project_file.h"
 #include "tls/certificate_names.h"
@@ -31,7 +33,7 @@ constexpr char kUsage[] =
     R"(Usage:
   wsgw-emulate --routes routes.json [--routes other.json ...] [--host 127.0.0.1] [--port 3001]
                [--stage NAME] [--ready-file PATH] [--log-format text|json]
-               [--log-level error|warn|info|debug]
+               [--log-level error|warn|info|debug|trace] [--log-payloads[=N]]
   wsgw-emulate [--config serverless.yml|template.yaml] [--parameter NAME=VALUE ...]
                [the options above]
   wsgw-emulate --demo [--port 3001] [--data-dir PATH]
@@ -63,7 +65,11 @@ Options:
   --stage NAME       overrides the stage of the (single) API; serverless.yml's ${opt:stage}
   --ready-file PATH  once serving, writes the URLs there as JSON (atomically)
   --log-format F     text (default) or json: one JSON object per line
-  --log-level L      error, warn, info (default) or debug
+  --log-level L      error, warn, info (default), debug, or trace (debug and libwebsockets'
+                     own lines)
+  --log-payloads[=N] shows the first N bytes (default 256) of every message, answer and
+                     @connections body in the log (text lines are colored on a terminal;
+                     NO_COLOR turns that off)
   --function-start-timeout MS
                      how long started functions may take to accept connections (default 30000)
   --check FILE...    validates routes files or templates only: exit 0, or print every problem and exit 2
@@ -84,6 +90,8 @@ Options:
                      dynamodb.*.amazonaws.com as usual (by default they reach the gateway)
 )";
 
+constexpr size_t kDefaultLogPayloadBytes = 256;
+
 struct Arguments {
   std::vector<std::string> routes;
   std::vector<std::string> configs;  // --config: templates or routes files, by content
@@ -95,6 +103,7 @@ struct Arguments {
   std::string readyFile;
   wsgw::LogFormat logFormat = wsgw::LogFormat::kText;
   wsgw::LogLevel logLevel = wsgw::LogLevel::kInfo;
+  size_t logPayloadBytes = 0;  // --log-payloads: bytes of each body shown, 0 none
   int startTimeoutMs = 30000;  // for started functions to accept connections
   bool demo = false;
   std::string dataDir;
@@ -124,7 +133,7 @@ Arguments ParseArguments(int argc, char** argv) {
   enum Option { kRoutes = 1, kHost, kPort, kStage, kReadyFile, kLogFormat, kLogLevel, kCheck,
                 kHelp, kVersion, kDemo, kDataDir, kFunctionStartTimeout, kDynamodbInMemory,
                 kDynamodbPort, kConfig, kParameter, kNoTls, kTlsCert, kTlsKey, kPrintCa,
-                kNoAwsRedirect };
+                kNoAwsRedirect, kLogPayloads };
   static const option kOptions[] = {
       {"routes", required_argument, nullptr, kRoutes},
       {"config", required_argument, nullptr, kConfig},
@@ -135,6 +144,7 @@ Arguments ParseArguments(int argc, char** argv) {
       {"ready-file", required_argument, nullptr, kReadyFile},
       {"log-format", required_argument, nullptr, kLogFormat},
       {"log-level", required_argument, nullptr, kLogLevel},
+      {"log-payloads", optional_argument, nullptr, kLogPayloads},
       {"check", required_argument, nullptr, kCheck},
       {"demo", no_argument, nullptr, kDemo},
       {"data-dir", required_argument, nullptr, kDataDir},
@@ -184,10 +194,23 @@ Arguments ParseArguments(int argc, char** argv) {
         break;
       case kLogLevel:
         if (!wsgw::ParseLogLevel(optarg, &args.logLevel)) {
-          UsageError(std::string("--log-level expects error, warn, info or debug, got '") +
+          UsageError(std::string("--log-level expects error, warn, info, debug or trace, got '") +
                      optarg + "'");
         }
         break;
+      case kLogPayloads: {
+        args.logPayloadBytes = kDefaultLogPayloadBytes;
+        if (optarg != nullptr) {
+          char* end = nullptr;
+          long value = std::strtol(optarg, &end, 10);
+          if (end == optarg || *end != '\0' || value < 1 || value > 1048576) {
+            UsageError(std::string("--log-payloads=N expects bytes from 1 to 1048576, got '") +
+                       optarg + "'");
+          }
+          args.logPayloadBytes = static_cast<size_t>(value);
+        }
+        break;
+      }
       case kCheck: args.check.emplace_back(optarg); break;
       case kDemo: args.demo = true; break;
       case kDataDir: args.dataDir = optarg; break;
@@ -216,7 +239,19 @@ Arguments ParseArguments(int argc, char** argv) {
       case kHelp: std::cout << kUsage; std::exit(0);
       case kVersion: std::cout << "wsgw-emulate " << WSGW_VERSION << "\n"; std::exit(0);
       case ':': UsageError(std::string(argv[optind - 1]) + " needs a value");
-      default: UsageError(std::string("unknown option '") + argv[optind - 1] + "'");
+      default: {
+        // "--rotues=x" -> "rotues": the closest of the option names.
+        std::string given = argv[optind - 1];
+        std::string name = given.rfind("--", 0) == 0 ? given.substr(2) : given;
+        name = name.substr(0, name.find('='));
+        std::vector<std::string> names;
+        for (const struct option* known = kOptions; known->name != nullptr; ++known) {
+          names.push_back(known->name);
+        }
+        const std::string match = wsgw::ClosestMatch(name, names);
+        UsageError("unknown option '" + given + "'" +
+                   (match.empty() ? "" : " (did you mean '--" + match + "'?)"));
+      }
     }
   }
   // `--check a.json b.json`: the files after the first are operands.
@@ -251,62 +286,19 @@ Arguments ParseArguments(int argc, char** argv) {
   return args;
 }
 
-// Loads every file (routes files, then project files), printing every problem of every file.
-// Exits 2 when any has problems.
-std::vector<wsgw::ApiConfig> LoadAll(const std::vector<std::string>& files,
-                                     const std::vector<std::string>& project_files,
-                                     const wsgw::ProjectOptions& options) {
-  std::vector<wsgw::ApiConfig> apis;
-  size_t problems = 0;
-  for (const std::string& file : files) {
-    wsgw::LoadResult result = wsgw::LoadRoutesFile(file);
-    for (const wsgw::ConfigProblem& problem : result.problems) {
-      std::cerr << problem.ToString() << "\n";
-    }
-    problems += result.problems.size();
-    if (result.api) apis.push_back(std::move(*result.api));
-  }
-  for (const std::string& file : project_files) {
-    wsgw::ProjectResult result = wsgw::LoadProjectFile(file, options);
-    for (const wsgw::ConfigProblem& warning : result.warnings) {
-      std::cerr << "warning: " << warning.file << ": " << warning.path << ": " << warning.found
-                << (warning.expected.empty() ? "" : " (" + warning.expected + ")") << "\n";
-    }
-    for (const wsgw::ConfigProblem& problem : result.problems) {
-      std::cerr << problem.ToString() << "\n";
-    }
-    problems += result.problems.size();
-    for (wsgw::ApiConfig& api : result.apis) apis.push_back(std::move(api));
-  }
+// Loads the whole definition (definition_reload.h), printing every warning and problem; exits 2
+// when there is any problem.
+std::vector<wsgw::ApiConfig> LoadOrExit(const wsgw::Definition& definition) {
+  wsgw::LoadedDefinition loaded = wsgw::LoadDefinition(definition);
+  for (const std::string& warning : loaded.warnings) std::cerr << warning << "\n";
+  for (const std::string& problem : loaded.problems) std::cerr << problem << "\n";
+  const size_t problems = loaded.problems.size();
   if (problems > 0) {
     std::cerr << "wsgw-emulate: " << problems << (problems == 1 ? " problem" : " problems")
               << " found; nothing was started.\n";
     std::exit(2);
   }
-  return apis;
-}
-
-void ValidateTogether(std::vector<wsgw::ApiConfig>& apis, const Arguments& args) {
-  if (args.stage) {
-    if (apis.size() > 1) UsageError("--stage applies to a single API; set \"stage\" in each file");
-    apis[0].stage = *args.stage;
-    if (!apis[0].apiIdConfigured) apis[0].apiId = wsgw::ApiIdFor(apis[0].name, apis[0].stage);
-  }
-  std::set<std::string> stages;
-  std::set<std::string> ids;
-  for (const wsgw::ApiConfig& api : apis) {
-    if (!stages.insert(api.stage).second) {
-      std::cerr << api.file << ": $.stage: expected a stage no other routes file uses, found \""
-                << api.stage << "\"\n";
-      std::exit(2);
-    }
-    // The id picks the API of an @connections request by its Host (execute-api names).
-    if (!ids.insert(api.apiId).second) {
-      std::cerr << api.file << ": $.apiId: expected an id no other routes file uses, found \""
-                << api.apiId << "\"\n";
-      std::exit(2);
-    }
-  }
+  return std::move(loaded.apis);
 }
 
 std::string DefaultDataDir() {
@@ -402,6 +394,7 @@ int main(int argc, char** argv) {
 
   Arguments args = ParseArguments(argc, argv);
   wsgw::Log::Configure(args.logFormat, args.logLevel);
+  wsgw::Log::SetPayloadBytes(args.logPayloadBytes);
   for (char** entry = environ; *entry != nullptr; ++entry) {  // serverless.yml's ${env:NAME}
     const std::string text = *entry;
     const size_t equals = text.find('=');
@@ -422,7 +415,7 @@ int main(int argc, char** argv) {
   }
 
   if (!args.check.empty()) {
-    std::vector<wsgw::ApiConfig> apis = LoadAll({}, args.check, args.project);
+    std::vector<wsgw::ApiConfig> apis = LoadOrExit({{}, args.check, args.project, std::nullopt});
     for (const wsgw::ApiConfig& api : apis) {
       std::cout << api.file << ": ok (" << api.name << ", stage " << api.stage << ", "
                 << api.routes.size() << " routes, " << api.functions.size() << " functions)\n";
@@ -436,8 +429,8 @@ int main(int argc, char** argv) {
     args.routes = {share + "/chat/routes.json", share + "/counter/routes.json"};
     web_root = share + "/web";
   }
-  std::vector<wsgw::ApiConfig> apis = LoadAll(args.routes, args.configs, args.project);
-  ValidateTogether(apis, args);
+  const wsgw::Definition definition{args.routes, args.configs, args.project, args.stage};
+  std::vector<wsgw::ApiConfig> apis = LoadOrExit(definition);
   if (args.demo) {
     std::string data_dir = args.dataDir.empty() ? DefaultDataDir() + "/demo" : args.dataDir;
     std::error_code code;
@@ -505,17 +498,17 @@ int main(int argc, char** argv) {
   }
 
   wsgw::FunctionSupervisor supervisor;
-  if (!started.empty()) {
-    std::string authority = gateway.host() + ":" + std::to_string(gateway.port());
+  const std::string authority = gateway.host() + ":" + std::to_string(gateway.port());
+  std::map<std::string, std::string> service_endpoints;
+  std::map<std::string, std::string> overrides;
+  {
     // The SDKs read these (AWS_ENDPOINT_URL_<SERVICE>), so unchanged handler code reaches the
     // stand-in; one the user set in wsgw's own environment is kept.
-    std::map<std::string, std::string> service_endpoints = {
-        {"AWS_ENDPOINT_URL_DYNAMODB", "http://" + authority}};
+    service_endpoints = {{"AWS_ENDPOINT_URL_DYNAMODB", "http://" + authority}};
     // Trusting the local CA with no code change: Node adds NODE_EXTRA_CA_CERTS to its roots;
     // botocore, requests and Python's ssl take one bundle, so theirs holds the system roots too.
     // A variable wsgw inherited (CI images often point them at the system bundle) becomes its
     // file plus the CA, so that the function trusts both.
-    std::map<std::string, std::string> overrides;
     if (!tls_files.caFile.empty()) {
       std::map<std::string, std::string> ca_variables = {
           {"NODE_EXTRA_CA_CERTS", tls_files.caFile},
@@ -546,11 +539,22 @@ int main(int argc, char** argv) {
       service_endpoints["WSGW_AWS_REDIRECT"] =
           (wildcard ? std::string("127.0.0.1") : host) + ":" + std::to_string(gateway.port());
     }
+  }
+  if (!started.empty()) {
     wsgw::StartAll(supervisor, started, gateway.apis(), authority, service_endpoints, overrides);
     if (!supervisor.WaitReady(args.startTimeoutMs, &error)) {
       wsgw::Log::Error("cannot start: " + error);
       return 1;
     }
+  }
+  // The demo's files are wsgw's own; a user's are watched for live reload.
+  std::unique_ptr<wsgw::DefinitionReloader> reloader;
+  if (!args.demo) {
+    reloader = std::make_unique<wsgw::DefinitionReloader>(
+        definition, gateway.apis(), started,
+        wsgw::ReloadWiring{&gateway, &supervisor, dynamodb.get(), authority, service_endpoints,
+                           overrides, args.startTimeoutMs});
+    reloader->Start();
   }
 
   for (const wsgw::ApiConfig& api : gateway.apis()) {
@@ -608,6 +612,7 @@ int main(int argc, char** argv) {
   }
 
   gateway.Run();
+  if (reloader) reloader->Stop();
   supervisor.StopAll(2000);
   wsgw::Log::Info("stopped");
   return 0;

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "base/json.h"
+#include "base/suggest.h"
 
 namespace wsgw {
 namespace {
@@ -128,7 +129,7 @@ class Validator {
     for (const std::string& key : object.getMemberNames()) {
       if (known.count(key) == 0) {
         Problem(Member(path, key), "one of the keys " + JoinQuoted(allowed),
-                "an unknown key " + Quote(key));
+                "an unknown key " + Quote(key) + DidYouMean(key, allowed));
       }
     }
   }
@@ -569,10 +570,16 @@ std::optional<FunctionConfig> Validator::ValidateFunction(const std::string& nam
   if (v.isMember("runtime")) {
     f.kind = FunctionConfig::Kind::kRuntime;
     if (auto runtime = String(v["runtime"], path + ".runtime")) {
-      if (*runtime != "nodejs" && *runtime != "python") {
-        Problem(path + ".runtime", "\"nodejs\" or \"python\"", Describe(v["runtime"]));
+      const std::string host = RuntimeHost(*runtime);
+      if (host.empty()) {
+        Problem(path + ".runtime",
+                "\"nodejs\" or \"python\", or a Lambda runtime name such as \"nodejs20.x\" "
+                "(nodejs18.x to nodejs24.x) or \"python3.12\"",
+                Describe(v["runtime"]) +
+                    DidYouMean(*runtime, {"nodejs", "python", "nodejs18.x", "nodejs20.x",
+                                          "nodejs22.x", "python3.12"}));
       }
-      f.runtime = *runtime;
+      f.runtime = host;
     }
     if (!v.isMember("handler")) {
       Problem(path + ".handler", "a handler such as \"src/app.handler\" (file.export)", kMissing);
@@ -897,6 +904,29 @@ int ConcurrencyOf(const FunctionConfig& function) {
 int MaxQueuedOf(const FunctionConfig& function) {
   return function.maxQueued >= 0 ? function.maxQueued
                                  : kQueuedPerEnvironment * ConcurrencyOf(function);
+}
+
+std::string RuntimeHost(const std::string& runtime) {
+  if (runtime == "nodejs" || runtime == "python") return runtime;
+  auto digits = [](std::string_view text, int low, int high) {
+    if (text.empty() || text.size() > 3 || text[0] == '0') return false;
+    int value = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    return value >= low && value <= high;
+  };
+  const std::string_view text = runtime;
+  if (text.rfind("nodejs", 0) == 0 && text.size() > 8 && text.substr(text.size() - 2) == ".x" &&
+      digits(text.substr(6, text.size() - 8), 18, 24)) {
+    return "nodejs";
+  }
+  if (text == "python3" ||
+      (text.rfind("python3.", 0) == 0 && digits(text.substr(8), 8, 14))) {
+    return "python";
+  }
+  return "";
 }
 
 }  // namespace wsgw

@@ -155,6 +155,10 @@ bool IsValidStageName(const std::string& stage);
 // The apiId an API with this name and stage gets: 10 lowercase alphanumerics, stable.
 std::string ApiIdFor(const std::string& name, const std::string& stage);
 
+// The host a "runtime" runs on: "nodejs" for "nodejs" and Lambda's "nodejs18.x" to
+// "nodejs24.x", "python" for "python", "python3" and "python3.8" to "python3.14"; "" otherwise.
+std::string RuntimeHost(const std::string& runtime);
+
 // Reads and validates a routes file.
 LoadResult LoadRoutesFile(const std::string& path);
 

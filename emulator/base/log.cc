@@ -6,8 +6,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <mutex>
+
+#include <unistd.h>
 
 #include "base/json.h"
 
@@ -16,6 +19,8 @@ namespace {
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
 std::atomic<int> g_format{static_cast<int>(LogFormat::kText)};
+std::atomic<bool> g_color{false};
+std::atomic<size_t> g_payload_bytes{0};
 std::mutex g_write_mutex;
 
 const char* LevelName(LogLevel level) {
@@ -24,6 +29,7 @@ const char* LevelName(LogLevel level) {
     case LogLevel::kWarn: return "warn";
     case LogLevel::kInfo: return "info";
     case LogLevel::kDebug: return "debug";
+    case LogLevel::kTrace: return "trace";
   }
   return "info";
 }
@@ -65,10 +71,75 @@ std::string TextValue(const std::string& value) {
 
 }  // namespace
 
+namespace {
+
+const char* LevelColor(LogLevel level) {
+  switch (level) {
+    case LogLevel::kError: return "\033[31m";
+    case LogLevel::kWarn: return "\033[33m";
+    case LogLevel::kInfo: return "\033[32m";
+    case LogLevel::kDebug:
+    case LogLevel::kTrace: return "\033[90m";
+  }
+  return "";
+}
+
+}  // namespace
+
 void Log::Configure(LogFormat format, LogLevel level) {
   g_format = static_cast<int>(format);
   g_level = static_cast<int>(level);
+  g_color = format == LogFormat::kText &&
+            ShouldColor(isatty(STDERR_FILENO) == 1, std::getenv("NO_COLOR"), std::getenv("TERM"));
 }
+
+void Log::SetColor(bool color) { g_color = color; }
+
+void Log::SetPayloadBytes(size_t bytes) { g_payload_bytes = bytes; }
+
+size_t Log::payloadBytes() { return g_payload_bytes.load(); }
+
+bool ShouldColor(bool is_terminal, const char* no_color, const char* term) {
+  if (!is_terminal) return false;
+  if (no_color != nullptr && *no_color != '\0') return false;
+  return term == nullptr || std::string_view(term) != "dumb";
+}
+
+std::string FormatTextLine(LogLevel level, std::string_view msg,
+                           const std::vector<LogField>& fields, long long epoch_ms, bool color) {
+  std::string line = Iso8601Millis(epoch_ms);
+  line += ' ';
+  std::string name = LevelName(level);
+  name.resize(5, ' ');
+  if (color) {
+    line += LevelColor(level);
+    line += name;
+    line += "\033[0m";
+  } else {
+    line += name;
+  }
+  line += ' ';
+  line += msg;
+  for (const LogField& field : fields) {
+    line += ' ';
+    line += field.key;
+    line += '=';
+    line += TextValue(field.value);
+  }
+  return line;
+}
+
+LogField Payload(std::string key, std::string_view body, size_t max_bytes) {
+  if (body.size() <= max_bytes) return Str(std::move(key), std::string(body));
+  size_t cut = max_bytes;
+  // Back to the start of a UTF-8 character, so that the shown part stays valid text.
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
+  std::string shown(body.substr(0, cut));
+  shown += "\xE2\x80\xA6 (+" + std::to_string(body.size() - cut) + " bytes)";
+  return Str(std::move(key), std::move(shown));
+}
+
+
 
 bool Log::Enabled(LogLevel level) { return static_cast<int>(level) <= g_level.load(); }
 
@@ -76,24 +147,9 @@ LogFormat Log::format() { return static_cast<LogFormat>(g_format.load()); }
 
 void Log::Write(LogLevel level, std::string_view msg, const std::vector<LogField>& fields) {
   if (!Enabled(level)) return;
-  std::string line;
-  if (format() == LogFormat::kJson) {
-    line = JsonLine(level, msg, fields);
-  } else {
-    line = Iso8601Millis(NowEpochMillis());
-    line += ' ';
-    std::string name = LevelName(level);
-    name.resize(5, ' ');
-    line += name;
-    line += ' ';
-    line += msg;
-    for (const LogField& field : fields) {
-      line += ' ';
-      line += field.key;
-      line += '=';
-      line += TextValue(field.value);
-    }
-  }
+  std::string line = format() == LogFormat::kJson
+                         ? JsonLine(level, msg, fields)
+                         : FormatTextLine(level, msg, fields, NowEpochMillis(), g_color.load());
   line += '\n';
   std::lock_guard<std::mutex> lock(g_write_mutex);
   std::fwrite(line.data(), 1, line.size(), stderr);
@@ -117,7 +173,7 @@ LogField Str(std::string key, std::string value) {
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
   static constexpr std::pair<std::string_view, LogLevel> kLevels[] = {
       {"error", LogLevel::kError}, {"warn", LogLevel::kWarn},
-      {"info", LogLevel::kInfo},   {"debug", LogLevel::kDebug}};
+      {"info", LogLevel::kInfo},   {"debug", LogLevel::kDebug}, {"trace", LogLevel::kTrace}};
   for (const auto& [name, value] : kLevels) {
     if (text == name) {
       *level = value;

@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 
 #include "base/log.h"
@@ -268,7 +271,8 @@ void EmitLwsLog(int level, const char* line) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   // lws 4.1.6 logs "adopt_socket_readbuf: calling service" at error level on every accepted
   // handshake; its messages are only useful when debugging the gateway itself.
-  Log::Debug("libwebsockets", {Str("lwsLevel", std::to_string(level)), Str("text", text)});
+  Log::Write(LogLevel::kTrace, "libwebsockets",
+             {Str("lwsLevel", std::to_string(level)), Str("text", text)});
 }
 
 // lws must hold any head the acceptor let through, or it drops it with no status.
@@ -353,7 +357,7 @@ bool Gateway::Impl::Start(std::string* error) {
     handshakes.set_tls(&tls);
   }
 
-  lws_set_log_level(Log::Enabled(LogLevel::kDebug) ? (LLL_ERR | LLL_WARN | LLL_NOTICE) : LLL_ERR,
+  lws_set_log_level(Log::Enabled(LogLevel::kTrace) ? (LLL_ERR | LLL_WARN | LLL_NOTICE) : LLL_ERR,
                     EmitLwsLog);
 
   static const lws_protocols kProtocols[] = {
@@ -490,5 +494,30 @@ int Gateway::servicesOnlyPort() const { return impl_->servicesPort; }
 bool Gateway::tls() const { return impl_->tls.enabled(); }
 std::string Gateway::host() const { return impl_->server.options.host; }
 const std::vector<ApiConfig>& Gateway::apis() const { return impl_->server.options.apis; }
+
+bool Gateway::ReplaceApis(std::vector<ApiConfig> apis, int timeout_ms) {
+  struct Swap {
+    std::mutex mutex;
+    std::condition_variable done;
+    bool swapped = false;
+    std::vector<ApiConfig> apis;
+  };
+  auto swap = std::make_shared<Swap>();
+  swap->apis = std::move(apis);
+  ServerContext& server = impl_->server;
+  server.Post([&server, swap] {
+    // Each API keeps its place (sessions point at it), so its content is what changes.
+    std::vector<ApiConfig>& served = server.MutableApis();
+    for (size_t i = 0; i < served.size() && i < swap->apis.size(); ++i) {
+      served[i] = std::move(swap->apis[i]);
+    }
+    std::lock_guard<std::mutex> lock(swap->mutex);
+    swap->swapped = true;
+    swap->done.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(swap->mutex);
+  return swap->done.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                             [&swap] { return swap->swapped; });
+}
 
 }  // namespace wsgw

@@ -68,6 +68,13 @@ class Gateway {
   std::string host() const;
   const std::vector<ApiConfig>& apis() const;
 
+  // Live reload (docs/SPEC.md "Live reload"): swaps in `apis` (as many as are served, in the same
+  // order) on the loop, between two events, so that every open connection keeps its
+  // connectionId and its next message is routed by the new routes, functions and limits. Call
+  // from any thread but the loop's while Run runs; returns once the loop has swapped them, or
+  // false when the loop did not within `timeout_ms` (it is stopping).
+  bool ReplaceApis(std::vector<ApiConfig> apis, int timeout_ms);
+
   struct Impl;  // the server's parts and their loop; defined in gateway.cc
 
  private:

@@ -397,19 +397,27 @@ void HeldHandshakes::Authorize(HeldHandshake* held, const AuthorizerConfig& auth
 void HeldHandshakes::InvokeConnect(HeldHandshake* held, std::unique_ptr<Session> session,
                                    const ConnectRequest& request, const EventIds& ids) {
   const FunctionConfig* function = session->api->FunctionFor("$connect");
+  if (function == nullptr) {
+    // A reload took $connect away while the authorizer ran: accepted, as without the route.
+    std::string id = held->id_;
+    auto owned = std::make_shared<std::unique_ptr<Session>>(std::move(session));
+    server_.Post([this, id, owned] { OnConnectVerdict(id, ConnectVerdict{}, std::move(*owned)); });
+    return;
+  }
   Json::Value event = BuildConnectEvent(session->context, request, ids, NowMs());
   lws_set_timeout(held->wsi_, static_cast<pending_timeout>(kTimeoutReasonConnect),
                   function->timeoutMs / 1000 + 5);
   std::string id = held->id_;
   auto owned = std::make_shared<std::unique_ptr<Session>>(std::move(session));
-  server_.Invoke(*function, event, [this, id, owned](InvokeOutcome outcome) {
+  // By name: a reload may change the API's functions before the answer comes.
+  server_.Invoke(*function, event, [this, id, owned, function_name = function->name](
+                                       InvokeOutcome outcome) {
     ConnectVerdict verdict = InterpretConnectResult(outcome);
-    const Session& s = **owned;
     std::vector<LogField> fields = {
         Str("event", "connect"),
         Str("connectionId", id),
         Str("routeKey", "$connect"),
-        Str("function", s.api->FunctionFor("$connect")->name),
+        Str("function", function_name),
         Str("outcome", verdict.accepted() ? "accepted " + std::to_string(verdict.httpStatus)
                                           : "rejected " + std::to_string(verdict.httpStatus)),
         Num("latencyMs", outcome.latencyMs)};

@@ -158,7 +158,7 @@ HttpResponse ManagementApi::Answer(const HttpRequest& http, const ManagementTarg
     }
     body["lastActiveAt"] = Iso8601Millis(session->lastActiveMs);
     fields.push_back(Str("outcome", "200"));
-    Log::Debug("management", fields);
+    Log::Info("management", fields);
     return AwsAnswer(200, "", CompactJson(body));
   }
   if (method == "DELETE") {
@@ -182,9 +182,14 @@ HttpResponse ManagementApi::Answer(const HttpRequest& http, const ManagementTarg
                         " bytes are waiting to be sent to it"));
   }
   bool binary = !IsValidUtf8(http.body);
-  sessions_.Send(session, http.body, binary);
   fields.push_back(Str("outcome", "200"));
-  Log::Debug("management", fields);
+  fields.push_back(Num("bytes", static_cast<long long>(http.body.size())));
+  if (Log::payloadBytes() > 0) {
+    fields.push_back(binary ? Str("payload", "(binary)")
+                            : Payload("payload", http.body, Log::payloadBytes()));
+  }
+  Log::Info("management", fields);
+  sessions_.Send(session, http.body, binary);
   return AwsAnswer(200, "", "");
 }
 

@@ -34,7 +34,9 @@ class ServerContext {
  public:
   explicit ServerContext(GatewayOptions options) : options(std::move(options)) {}
 
-  const GatewayOptions options;
+  // Constant but for its APIs, which a live reload replaces on the loop (Gateway::ReplaceApis).
+  GatewayOptions options;
+  std::vector<ApiConfig>& MutableApis() { return options.apis; }
   std::unique_ptr<EventLoop> eventLoop;  // null when lws runs its own poll() loop instead
   lws_context* context = nullptr;
   lws_vhost* vhost = nullptr;

@@ -198,8 +198,13 @@ void Sessions::Dispatch(Session* session, std::string body) {
   bool two_way = route_config->routeResponse;
   std::string function_name = function->name;
   std::string route_key = *route;
+  const long long bytes_in = static_cast<long long>(body.size());
+  // --log-payloads: the message as the client sent it, cut to the configured length.
+  std::optional<LogField> payload;
+  if (Log::payloadBytes() > 0) payload = Payload("payload", body, Log::payloadBytes());
   server_.Invoke(*function, std::move(event),
-         [this, id, request_id, two_way, function_name, route_key](InvokeOutcome outcome) {
+         [this, id, request_id, two_way, function_name, route_key, bytes_in,
+          payload = std::move(payload)](InvokeOutcome outcome) {
            MessageVerdict verdict = InterpretMessageResult(outcome, two_way);
            LogLevel level = verdict.failed ? LogLevel::kWarn : LogLevel::kInfo;
            if (Log::Enabled(level)) {  // the hot path: no fields built for a line not written
@@ -209,8 +214,20 @@ void Sessions::Dispatch(Session* session, std::string body) {
                  Str("routeKey", route_key),
                  Str("function", function_name),
                  Str("outcome", verdict.failed ? "error" : (verdict.reply ? "replied" : "ok")),
-                 Num("latencyMs", outcome.latencyMs)};
+                 Num("latencyMs", outcome.latencyMs),
+                 Num("bytesIn", bytes_in)};
+             if (verdict.reply) {
+               fields.push_back(Num("bytesOut", static_cast<long long>(verdict.reply->size())));
+             }
              if (verdict.failed) fields.push_back(Str("reason", verdict.reason));
+             if (payload) {
+               fields.push_back(*payload);
+               if (verdict.reply) {
+                 fields.push_back(IsValidUtf8(*verdict.reply)
+                                      ? Payload("answer", *verdict.reply, Log::payloadBytes())
+                                      : Str("answer", "(binary)"));
+               }
+             }
              Log::Write(level, "message", fields);
            }
            Session* session = Find(id);

@@ -80,6 +80,13 @@ struct FunctionSupervisor::Impl {
     Clock::time_point startedAt;
     Clock::time_point restartAt;
     bool restartPending = false;
+    // Inside a host's "cannot load handler" report, which ends with its "invocations answer"
+    // line: those lines are logged as errors.
+    bool inLoadError = false;
+    // Stopped by Stop(port) (a reload that changed or removed its function): never restarted,
+    // SIGKILLed at killAt if still running, and dropped once reaped.
+    bool retired = false;
+    Clock::time_point killAt;
   };
 
   std::mutex mutex;
@@ -223,11 +230,32 @@ struct FunctionSupervisor::Impl {
     }
     child.tail.push_back(line);
     if (child.tail.size() > kTailLines) child.tail.pop_front();
+    const LogLevel level = LevelOf(child, line);
     if (Log::format() == LogFormat::kJson) {
-      Log::Info(line, {Str("function", child.spec.name), Str("stream", stream)});
+      Log::Write(level, line, {Str("function", child.spec.name), Str("stream", stream)});
     } else {
-      Log::Info("[" + child.spec.name + "] " + line);
+      Log::Write(level, "[" + child.spec.name + "] " + line);
     }
+  }
+
+  // A host that cannot load its handler still serves (each invocation answers the init error,
+  // as Lambda does), so its report is the one sign of the mistake: it must pass --log-level
+  // warn and stand out. Everything else a function prints is its own business, at info.
+  static LogLevel LevelOf(Child& child, const std::string& line) {
+    static constexpr const char* kHosts[] = {"wsgw node host: ", "wsgw python host: "};
+    for (const char* host : kHosts) {
+      if (line.rfind(host, 0) != 0) continue;
+      const std::string rest = line.substr(std::strlen(host));
+      if (rest.rfind("cannot load handler", 0) == 0) {
+        child.inLoadError = true;
+        return LogLevel::kError;
+      }
+      if (child.inLoadError && rest.rfind("invocations answer", 0) == 0) {
+        child.inLoadError = false;
+        return LogLevel::kError;
+      }
+    }
+    return child.inLoadError ? LogLevel::kError : LogLevel::kInfo;
   }
 
   void Reap(Child& child) {
@@ -247,7 +275,7 @@ struct FunctionSupervisor::Impl {
                       .count();
     if (ran_ms > kStableRunMs) child.backoffMs = kFirstBackoffMs;
     child.ready = false;
-    if (stopping) return;
+    if (stopping || child.retired) return;
     Log::Warn("function process " + child.lastExit + "; restarting",
               {Str("function", child.spec.name), Num("inMs", static_cast<long long>(child.backoffMs))});
     child.restartPending = true;
@@ -289,10 +317,33 @@ struct FunctionSupervisor::Impl {
           Log::Debug("function ready", {Str("function", child->spec.name)});
           changed.notify_all();
         }
-        if (child->restartPending && !stopping && Clock::now() >= child->restartAt) {
+        if (child->restartPending && !stopping && !child->retired &&
+            Clock::now() >= child->restartAt) {
           Spawn(*child);
         }
+        if (child->retired && child->pid > 0 && Clock::now() >= child->killAt) {
+          kill(-child->pgid, SIGKILL);
+        }
       }
+      std::erase_if(children, [](const std::unique_ptr<Child>& child) {
+        if (!child->retired || child->pid > 0) return false;
+        if (child->pgid > 0) kill(-child->pgid, SIGKILL);
+        if (child->outFd >= 0) close(child->outFd);
+        if (child->errFd >= 0) close(child->errFd);
+        return true;
+      });
+    }
+  }
+
+  void Retire(int port, int grace_ms) {
+    for (auto& child : children) {
+      if (child->spec.port != port || child->retired) continue;
+      child->retired = true;
+      child->restartPending = false;
+      child->killAt = Clock::now() + std::chrono::milliseconds(grace_ms);
+      if (child->pid > 0) kill(-child->pgid, SIGTERM);
+      Log::Debug("function stopped", {Str("function", child->spec.name),
+                                      Num("port", static_cast<long long>(port))});
     }
   }
 
@@ -354,6 +405,7 @@ bool FunctionSupervisor::WaitReady(int timeout_ms, std::string* error) {
   while (true) {
     bool all_ready = impl_->toStart.empty();
     for (auto& child : impl_->children) {
+      if (child->retired) continue;
       if (child->exitsBeforeReady >= kExitsBeforeGivingUp) {
         *error = "function '" + child->spec.name + "' never became ready: its process " +
                  child->lastExit + " " + std::to_string(child->exitsBeforeReady) + " times";
@@ -368,7 +420,7 @@ bool FunctionSupervisor::WaitReady(int timeout_ms, std::string* error) {
     if (all_ready) return true;
     if (impl_->changed.wait_until(lock, deadline) == std::cv_status::timeout) {
       for (auto& child : impl_->children) {
-        if (child->ready) continue;
+        if (child->ready || child->retired) continue;
         *error = "function '" + child->spec.name + "' did not accept connections on port " +
                  std::to_string(child->spec.port) + " within " + std::to_string(timeout_ms) +
                  " ms (it must listen on $WSGW_FUNCTION_HOST:$WSGW_FUNCTION_PORT)";
@@ -383,6 +435,18 @@ bool FunctionSupervisor::WaitReady(int timeout_ms, std::string* error) {
 }
 
 void FunctionSupervisor::StopAll(int grace_ms) { impl_->StopAll(grace_ms); }
+
+void FunctionSupervisor::Stop(int port, int grace_ms) {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    for (auto& pending : impl_->toStart) {
+      if (pending->spec.port == port) pending->retired = true;
+    }
+    std::erase_if(impl_->toStart, [](const auto& pending) { return pending->retired; });
+    impl_->Retire(port, grace_ms);
+  }
+  impl_->Wake();
+}
 
 int FunctionSupervisor::FreePort() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -499,30 +563,35 @@ ProcessSpec ProcessSpecFor(const FunctionConfig& function, const ApiConfig& api,
   return spec;
 }
 
+int AssignPort(FunctionConfig& function) {
+  int port = FunctionSupervisor::FreePort();
+  const std::string& name = function.name;
+  auto url_at = [&name](int p) {
+    return "http://127.0.0.1:" + std::to_string(p) + "/2015-03-31/functions/" + name +
+           "/invocations";
+  };
+  function.url = url_at(port);
+  function.supervised = true;
+  function.environmentUrls.clear();
+  if (function.kind == FunctionConfig::Kind::kRuntime && function.runtime == "nodejs") {
+    // One port per execution environment, each served by that environment itself.
+    std::set<int> taken = {port};
+    const int environments = ConcurrencyOf(function);
+    for (int attempts = 0; static_cast<int>(taken.size()) < environments + 1 && attempts < 1000;
+         ++attempts) {
+      int p = FunctionSupervisor::FreePort();
+      if (p > 0 && taken.insert(p).second) function.environmentUrls.push_back(url_at(p));
+    }
+  }
+  return port;
+}
+
 std::vector<StartedFunction> AssignPorts(std::vector<ApiConfig>& apis) {
   std::vector<StartedFunction> started;
   for (size_t i = 0; i < apis.size(); ++i) {
     for (auto& [name, function] : apis[i].functions) {
       if (function.kind == FunctionConfig::Kind::kUrl) continue;
-      int port = FunctionSupervisor::FreePort();
-      auto url_at = [&name](int p) {
-        return "http://127.0.0.1:" + std::to_string(p) + "/2015-03-31/functions/" + name +
-               "/invocations";
-      };
-      function.url = url_at(port);
-      function.supervised = true;
-      function.environmentUrls.clear();
-      if (function.kind == FunctionConfig::Kind::kRuntime && function.runtime == "nodejs") {
-        // One port per execution environment, each served by that environment itself.
-        std::set<int> taken = {port};
-        const int environments = ConcurrencyOf(function);
-        for (int attempts = 0; static_cast<int>(taken.size()) < environments + 1 && attempts < 1000;
-             ++attempts) {
-          int p = FunctionSupervisor::FreePort();
-          if (p > 0 && taken.insert(p).second) function.environmentUrls.push_back(url_at(p));
-        }
-      }
-      started.push_back({i, name, port});
+      started.push_back({i, name, AssignPort(function)});
     }
   }
   return started;

@@ -39,6 +39,11 @@ class FunctionSupervisor {
   // Stops every child: SIGTERM to its process group, SIGKILL after `grace_ms`.
   void StopAll(int grace_ms);
 
+  // Stops the child listening on `port` for good (a reload changed or removed its function):
+  // SIGTERM to its process group, SIGKILL after `grace_ms`; it is not restarted, and WaitReady
+  // no longer waits for it. Returns at once.
+  void Stop(int port, int grace_ms);
+
   // A free TCP port on 127.0.0.1 for a function to listen on.
   static int FreePort();
 
@@ -53,6 +58,10 @@ struct StartedFunction {
   std::string function;  // its name in that API
   int port;
 };
+
+// Gives one `command` or `runtime` function a free port and its invoke URL there (and one per
+// execution environment for Node.js), marking it supervised; returns the port.
+int AssignPort(FunctionConfig& function);
 
 // Gives every `command` and `runtime` function of `apis` a free port and the invoke URL there
 // (marking it supervised), so that the gateway knows every function's url before it starts.

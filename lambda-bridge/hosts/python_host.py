@@ -399,9 +399,43 @@ def _invoke(handler, message):
     return {"ok": False, "payload": json.dumps(error)}
 
 
+class _WholeLines:
+    """A worker's stdout/stderr: each line in one write() (atomic on a pipe up to 4096 bytes), as
+    the workers share the front's and must never interleave mid-line (line_buffering does not
+    ensure it: print() of several values can still reach the pipe in pieces)."""
+
+    def __init__(self, stream):
+        self._stream, self._pending, self._lock = stream, "", threading.Lock()
+
+    def write(self, text):
+        with self._lock:
+            self._pending += text
+            cut = self._pending.rfind("\n") + 1
+            if cut:
+                lines, self._pending = self._pending[:cut], self._pending[cut:]
+                self._emit(lines)
+        return len(text)
+
+    def flush(self):
+        with self._lock:
+            lines, self._pending = self._pending, ""
+            self._emit(lines)
+
+    def _emit(self, text):
+        self._stream.flush()
+        for line in text.splitlines(keepends=True):
+            data = line.encode(self._stream.encoding or "utf-8", "backslashreplace")
+            while data:
+                data = data[os.write(self._stream.fileno(), data) :]
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def run_worker(request_fd, response_fd, root, handler_string):
     # Ctrl-C in a terminal reaches the whole process group: the front decides what it means.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stdout, sys.stderr = _WholeLines(sys.stdout), _WholeLines(sys.stderr)
     requests = os.fdopen(request_fd, "rb")
     responses = os.fdopen(response_fd, "wb")
     send_lock = threading.Lock()

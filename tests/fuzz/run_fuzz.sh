@@ -28,7 +28,7 @@ targets_all=(routes_config selection_expression management_path http_head lambda
 sources=(api/routes_config api/selection_expression api/management_path base/http_head
          base/http_request_reader api/lambda_event
          api/function_answer base/json
-         base/utf8 base/log base/ids base/base64 base/websocket_frame_checker
+         base/utf8 base/log base/ids base/base64 base/websocket_frame_checker base/suggest
          dynamodb/number dynamodb/attribute_value dynamodb/expression dynamodb/expression_ast
          dynamodb/expression_tokenizer dynamodb/expression_parser dynamodb/expression_evaluator
          dynamodb/expression_update dynamodb/expression_projection

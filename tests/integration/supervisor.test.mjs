@@ -139,12 +139,12 @@ describe('started functions', () => {
     assert.equal(await allGone(children, 3000), true, 'function processes outlived a SIGKILLed gateway');
   });
 
-  test('a command that does not exist stops the start with exit 1 and names the function', T, async () => {
+  test('a command that does not exist stops the start before anything runs (exit 2), naming the function', T, async () => {
     const file = await writeRoutesFile(routesFor({ ghost: { command: ['./no-such-handler'] } }));
     const { code, stderr } = await runGateway(['--routes', file, '--port', '0'], { timeoutMs: 20000 });
-    assert.equal(code, 1);
-    assert.match(stderr, /function 'ghost' never became ready/);
-    assert.match(stderr, /cannot run '.*no-such-handler': No such file or directory/);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /\$\.functions\.ghost\.command\[0\]: expected an executable file, found no file .*no-such-handler/);
+    assert.match(stderr, /nothing was started/);
   });
 
   test('a function that exits at once stops the start with its exit status and last words', T, async () => {

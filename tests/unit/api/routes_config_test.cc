@@ -283,7 +283,7 @@ TEST(RoutesConfig, ReportsEveryProblemAtOnce) {
           ": $.fuctions: expected one of the keys \"name\", \"stage\", \"apiId\", "
           "\"routeSelectionExpression\", \"functions\", \"routes\", \"limits\" or \"tables\", "
           "found an "
-          "unknown key \"fuctions\"",
+          "unknown key \"fuctions\" (did you mean \"functions\"?)",
       file + ": $.name: expected a string, found a number (42)",
       file +
           ": $.stage: expected a stage name made of letters, digits, '_' and '-', found "
@@ -332,7 +332,10 @@ TEST(RoutesConfig, ReportsEveryBadFunction) {
       file +
           ": $.functions.badHandler.handler: expected a handler such as \"src/app.handler\" "
           "(file.export), found \"src/app\"",
-      file + ": $.functions.badRuntime.runtime: expected \"nodejs\" or \"python\", found \"ruby\"",
+      file +
+          ": $.functions.badRuntime.runtime: expected \"nodejs\" or \"python\", or a Lambda "
+          "runtime name such as \"nodejs20.x\" (nodejs18.x to nodejs24.x) or \"python3.12\", "
+          "found \"ruby\"",
       file +
           ": $.functions.badUrl.url: expected an http:// or https:// URL, found "
           "\"ftp://example.com/\"",
@@ -359,7 +362,7 @@ TEST(RoutesConfig, ReportsEveryBadFunction) {
       file +
           ": $.functions.typo.timeout: expected one of the keys \"url\", \"command\", "
           "\"runtime\", \"handler\", \"timeoutMs\", \"env\", \"concurrency\" or \"maxQueued\", found "
-          "an unknown key \"timeout\"",
+          "an unknown key \"timeout\" (did you mean \"timeoutMs\"?)",
       file +
           ": $.functions.urlEnv.env: expected no \"env\" on a \"url\" function (the gateway "
           "does not start it), found an object",
@@ -860,7 +863,7 @@ TEST(RoutesConfig, ReportsEveryProblemInDeclaredTables) {
                 "routes.json: $.tables.ab: expected a table name of 3 to 255 letters, digits, '_', "
                 "'-' and '.', found \"ab\"",
                 "routes.json: $.tables.items.indexs: expected one of the keys \"hashKey\", "
-                "\"rangeKey\", \"indexes\" or \"ttlAttribute\", found an unknown key \"indexs\"",
+                "\"rangeKey\", \"indexes\" or \"ttlAttribute\", found an unknown key \"indexs\" (did you mean \"indexes\"?)",
                 "routes.json: $.tables.items.hashKey: expected the table's hash (partition) key, "
                 "found nothing (the key is missing)",
                 "routes.json: $.tables.items.rangeKey.type: expected \"S\", \"N\" or \"B\", found "
@@ -870,6 +873,52 @@ TEST(RoutesConfig, ReportsEveryProblemInDeclaredTables) {
                 "routes.json: $.tables.rooms.indexes.byName.projection: expected \"ALL\", "
                 "\"KEYS_ONLY\" or an array of the attributes to include, found \"SOME\"",
             }));
+}
+
+TEST(RoutesConfig, AcceptsLambdaRuntimeNamesAndRunsThemOnTheirHost) {
+  const LoadResult result = ParseRoutes(R"({
+    "functions": {
+      "node": {"runtime": "nodejs20.x", "handler": "a.handler"},
+      "node18": {"runtime": "nodejs18.x", "handler": "a.handler"},
+      "py": {"runtime": "python3.12", "handler": "a.handler"},
+      "py3": {"runtime": "python3", "handler": "a.handler"}
+    },
+    "routes": {"$default": {"function": "node"}}
+  })", "routes.json", "/app");
+  ASSERT_TRUE(result.api.has_value()) << result.problems.front().ToString();
+  EXPECT_EQ(result.api->functions.at("node").runtime, "nodejs");
+  EXPECT_EQ(result.api->functions.at("node18").runtime, "nodejs");
+  EXPECT_EQ(result.api->functions.at("py").runtime, "python");
+  EXPECT_EQ(result.api->functions.at("py3").runtime, "python");
+}
+
+TEST(RoutesConfig, RuntimeHostKnowsLambdasNodeAndPythonNames) {
+  EXPECT_EQ(RuntimeHost("nodejs"), "nodejs");
+  EXPECT_EQ(RuntimeHost("nodejs22.x"), "nodejs");
+  EXPECT_EQ(RuntimeHost("nodejs24.x"), "nodejs");
+  EXPECT_EQ(RuntimeHost("python3.8"), "python");
+  EXPECT_EQ(RuntimeHost("python3.14"), "python");
+  for (const char* refused : {"nodejs16.x", "nodejs20", "nodejs20.y", "nodejs.x", "nodejs020.x",
+                              "python2.7", "python3.", "python3.x", "python3.99", "node", "ruby3.3",
+                              ""}) {
+    EXPECT_EQ(RuntimeHost(refused), "") << refused;
+  }
+}
+
+TEST(RoutesConfig, AnUnknownKeyNamesTheKeyMeant) {
+  const LoadResult result = ParseRoutes(R"({
+    "functions": {"f": {"runtime": "nodejs", "hander": "a.handler"}},
+    "routes": {"$default": {"function": "f"}}
+  })", "routes.json", "/app");
+  ASSERT_FALSE(result.api.has_value());
+  bool named = false;
+  for (const ConfigProblem& problem : result.problems) {
+    if (problem.path == "$.functions.f.hander") {
+      named = true;
+      EXPECT_EQ(problem.found, "an unknown key \"hander\" (did you mean \"handler\"?)");
+    }
+  }
+  EXPECT_TRUE(named);
 }
 
 }  // namespace
